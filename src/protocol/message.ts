@@ -108,6 +108,12 @@ export class AmiMessage {
     return this;
   }
 
+  removeLineAt(index: number): this {
+    this.lines.splice(index, 1);
+    this.wire = undefined;
+    return this;
+  }
+
   /** Insert a header after line `index` (so `Response:`/`Event:` stays first, S21). */
   insertAfter(index: number, name: string, value: string): this {
     this.lines.splice(index + 1, 0, headerLine(name, value));
