@@ -1,0 +1,168 @@
+// Downstream listeners: a TLS (or, on loopback, plaintext) server per configured
+// listener. Owns accepting, connection limits (total, per source address, and
+// Asterisk's authlimit on unauthenticated sessions, S1/S7), TCP_NODELAY, the
+// TLS handshake timeout, and stopping accepting on drain. Each accepted socket
+// is handed to `onConnection`; sessions are not this module's business.
+
+import net from 'node:net';
+import tls from 'node:tls';
+import type { Duplex } from 'node:stream';
+import type { ConnectionInfo } from './session.js';
+
+export interface ListenerTls {
+  cert: string | Buffer;
+  key: string | Buffer;
+  ca?: string | Buffer;
+  verifyClient: boolean;
+  minVersion: tls.SecureVersion;
+}
+
+export interface ListenerOptions {
+  name: string;
+  host: string;
+  port: number;
+  tls?: ListenerTls;
+  /** ms to finish the TLS handshake (then the socket is dropped). */
+  handshakeTimeoutMs: number;
+  maxConnections: number;
+  maxConnectionsPerIp: number;
+  /** Counted by the caller: may one more unauthenticated session start? (authlimit) */
+  admit(): boolean;
+  onConnection(socket: Duplex, info: ConnectionInfo): void;
+  onRejected?(reason: 'maxconnections' | 'maxconnectionsperip' | 'authlimit' | 'tls-handshake', remote: string): void;
+}
+
+export class Listener {
+  readonly name: string;
+  private readonly opts: ListenerOptions;
+  private server: net.Server | tls.Server | undefined;
+  private readonly perIp = new Map<string, number>();
+  private total = 0;
+  private readonly sockets = new Set<net.Socket>();
+
+  constructor(opts: ListenerOptions) {
+    this.name = opts.name;
+    this.opts = opts;
+  }
+
+  get address(): { host: string; port: number } {
+    const a = this.server?.address();
+    if (a && typeof a === 'object') return { host: a.address, port: a.port };
+    return { host: this.opts.host, port: this.opts.port };
+  }
+
+  get connections(): number { return this.total; }
+
+  /** Replace the certificate and key for new handshakes (config reload). */
+  setSecureContext(t: ListenerTls): void {
+    if (this.server instanceof tls.Server) this.server.setSecureContext({ cert: t.cert, key: t.key, ...(t.ca ? { ca: t.ca } : {}) });
+  }
+
+  async listen(): Promise<void> {
+    const o = this.opts;
+    if (o.tls) {
+      const s = tls.createServer({
+        cert: o.tls.cert,
+        key: o.tls.key,
+        ...(o.tls.ca ? { ca: o.tls.ca } : {}),
+        requestCert: o.tls.verifyClient,
+        rejectUnauthorized: o.tls.verifyClient,
+        minVersion: o.tls.minVersion,
+        handshakeTimeout: o.handshakeTimeoutMs,
+      });
+      s.on('connection', (raw: net.Socket) => this.onRaw(raw));
+      s.on('secureConnection', (sock: tls.TLSSocket) => this.onSecure(sock));
+      s.on('tlsClientError', (_err, sock) => {
+        o.onRejected?.('tls-handshake', sock.remoteAddress ?? '');
+        sock.destroy();
+      });
+      this.server = s;
+    } else {
+      const s = net.createServer();
+      s.on('connection', (sock: net.Socket) => {
+        if (this.onRaw(sock)) this.accept(sock, sock);
+      });
+      this.server = s;
+    }
+    this.server.on('error', () => { /* reported through listen()'s promise or ignored after start */ });
+    await new Promise<void>((resolve, reject) => {
+      const onErr = (err: Error) => reject(err);
+      this.server!.once('error', onErr);
+      this.server!.listen(o.port, o.host, () => {
+        this.server!.off('error', onErr);
+        resolve();
+      });
+    });
+  }
+
+  /** Count and gate a new TCP connection; false when it was refused. */
+  private onRaw(sock: net.Socket): boolean {
+    const ip = sock.remoteAddress ?? '';
+    const o = this.opts;
+    sock.setNoDelay(true);
+    let reason: 'maxconnections' | 'maxconnectionsperip' | 'authlimit' | undefined;
+    if (this.total >= o.maxConnections) reason = 'maxconnections';
+    else if ((this.perIp.get(ip) ?? 0) >= o.maxConnectionsPerIp) reason = 'maxconnectionsperip';
+    else if (!o.admit()) reason = 'authlimit';
+    if (reason) {
+      // manager.c: past authlimit the socket is closed with no banner (S1).
+      o.onRejected?.(reason, ip);
+      sock.destroy();
+      return false;
+    }
+    this.total++;
+    this.perIp.set(ip, (this.perIp.get(ip) ?? 0) + 1);
+    this.sockets.add(sock);
+    sock.once('close', () => {
+      this.total--;
+      const n = (this.perIp.get(ip) ?? 1) - 1;
+      if (n <= 0) this.perIp.delete(ip); else this.perIp.set(ip, n);
+      this.sockets.delete(sock);
+    });
+    sock.on('error', () => { /* the session or the TLS layer reports it */ });
+    return true;
+  }
+
+  private onSecure(sock: tls.TLSSocket): void {
+    sock.setNoDelay(true);
+    this.accept(sock, sock);
+  }
+
+  private accept(stream: Duplex, sock: net.Socket | tls.TLSSocket): void {
+    const info: ConnectionInfo = {
+      remoteAddress: sock.remoteAddress ?? '',
+      remotePort: sock.remotePort ?? 0,
+      listener: this.name,
+    };
+    if (sock instanceof tls.TLSSocket) {
+      const peer = sock.getPeerCertificate();
+      const hasPeer = peer && Object.keys(peer).length > 0;
+      info.tls = {
+        protocol: sock.getProtocol(),
+        cipher: sock.getCipher()?.name,
+        subject: hasPeer ? formatSubject(peer.subject) : undefined,
+        fingerprint256: hasPeer ? peer.fingerprint256 : undefined,
+        authorized: sock.authorized,
+      };
+    }
+    this.opts.onConnection(stream, info);
+  }
+
+  /** Stop accepting new connections; existing ones are left to their sessions. */
+  async stopAccepting(): Promise<void> {
+    const s = this.server;
+    if (!s) return;
+    await new Promise<void>((resolve) => s.close(() => resolve()));
+  }
+
+  /** Destroy every socket still open (after the sessions were told). */
+  destroyAll(): void {
+    for (const s of this.sockets) s.destroy();
+  }
+}
+
+/** `CN=crm,O=Example` from a certificate subject object. */
+export function formatSubject(subject: tls.PeerCertificate['subject'] | undefined): string | undefined {
+  if (!subject) return undefined;
+  return Object.entries(subject).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('+') : String(v)}`).join(',');
+}

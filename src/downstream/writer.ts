@@ -1,0 +1,88 @@
+// Backpressure-aware output for one downstream socket.
+//
+// Writes are corked for the rest of the tick so a burst of events goes out in
+// one syscall. When the socket's buffer passes its high-water mark we start one
+// timer: if the client has not drained within `writeTimeoutMs` (Asterisk's
+// writetimeout, S27) or the queue passes `maxQueueBytes`, it is a slow consumer
+// and is dropped; nobody else waits for it.
+
+import type { Duplex } from 'node:stream';
+
+export interface WriterOptions {
+  /** ms a client may leave its output undrained. @default 1000 */
+  writeTimeoutMs: number;
+  /** Bytes queued for one client before it is dropped at once. @default 1 MiB */
+  maxQueueBytes: number;
+  /** Called once when the client is dropped for being slow. */
+  onSlow(info: { queuedBytes: number; reason: 'timeout' | 'queue-full' }): void;
+}
+
+export class Writer {
+  private readonly socket: Duplex & { writableLength: number };
+  private readonly opts: WriterOptions;
+  private corked = false;
+  private timer: NodeJS.Timeout | undefined;
+  private dead = false;
+  /** Largest queue seen, for the queue-depth metric. */
+  highWater = 0;
+  bytesWritten = 0;
+
+  constructor(socket: Duplex, opts: WriterOptions) {
+    this.socket = socket as Duplex & { writableLength: number };
+    this.opts = opts;
+    socket.on('drain', () => this.onDrain());
+  }
+
+  get queuedBytes(): number { return this.socket.writableLength; }
+
+  /** Queue bytes for the client; false once the writer is dead. */
+  write(data: Buffer | string): boolean {
+    if (this.dead || this.socket.destroyed || !this.socket.writable) return false;
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(uncork, this);
+    }
+    const ok = this.socket.write(data);
+    this.bytesWritten += data.length;
+    const queued = this.socket.writableLength;
+    if (queued > this.highWater) this.highWater = queued;
+    if (queued > this.opts.maxQueueBytes) {
+      this.slow('queue-full');
+      return false;
+    }
+    if (!ok && this.timer === undefined) {
+      this.timer = setTimeout(() => this.slow('timeout'), this.opts.writeTimeoutMs);
+      this.timer.unref?.();
+    }
+    return true;
+  }
+
+  /** Write now, outside of the tick's batch (the login reply must be its own read for goami2). */
+  flush(): void {
+    if (this.corked) {
+      this.corked = false;
+      this.socket.uncork();
+    }
+  }
+
+  close(): void {
+    this.dead = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private onDrain(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private slow(reason: 'timeout' | 'queue-full'): void {
+    if (this.dead) return;
+    const queuedBytes = this.socket.writableLength;
+    this.close();
+    this.opts.onSlow({ queuedBytes, reason });
+  }
+}
+
+function uncork(w: Writer): void { w.flush(); }

@@ -1,0 +1,151 @@
+import t from 'tap';
+import { AmiMessage } from '../../../src/protocol/message.js';
+import { Router, type ReplyHandler, type Originator } from '../../../src/router/router.js';
+import { mintActionId, sessionOfActionId, MAX_ACTION_ID_LENGTH } from '../../../src/router/action-id.js';
+import type { UpstreamRef } from '../../../src/upstream/types.js';
+
+const msg = (text: string) => new AmiMessage(text.split('\r\n'));
+
+function harness(timeoutMs = 5000) {
+  const sent: Array<{ msg: AmiMessage; ref: UpstreamRef }> = [];
+  const broadcasts: Array<{ event: string; server: string; originator: Originator | undefined }> = [];
+  let conn = 0;
+  const router = new Router({
+    send(_servers, m) {
+      const ref = { server: 'pbx1', id: conn++ % 2, generation: 1 };
+      sent.push({ msg: m, ref });
+      return ref;
+    },
+  }, { broadcast: (e, server, originator) => broadcasts.push({ event: e.toString(), server, originator }) }, { actionTimeoutMs: timeoutMs });
+  return { router, sent, broadcasts };
+}
+
+function collector() {
+  const packets: string[] = [];
+  const done: Array<{ outcome: string; err?: string }> = [];
+  const h: ReplyHandler = {
+    packet: (m) => packets.push(m.toString()),
+    done: (outcome, info) => done.push({ outcome, ...(info.err ? { err: info.err.message } : {}) }),
+  };
+  return { h, packets, done };
+}
+
+t.test('action ids are short, unique per session and parse back', async (t) => {
+  const id = mintActionId(2 ** 40, 2 ** 50);
+  t.ok(id.length <= MAX_ACTION_ID_LENGTH);
+  t.equal(sessionOfActionId(id), 2 ** 40);
+  t.equal(sessionOfActionId('1'), undefined);
+  t.not(mintActionId(1, 12), mintActionId(11, 2));
+});
+
+t.test('response gets the client ActionID back, byte-exact with trailing blanks', async (t) => {
+  const { router, sent } = harness();
+  const c = collector();
+  router.forward(1, msg('Action: Ping\r\nActionID: e10   '), ['pbx1'], c.h);
+  const up = sent[0]!.msg;
+  const proxyId = up.get('ActionID')!;
+  t.match(proxyId, /^amg\./);
+  t.equal(up.lines[0], 'Action: Ping', 'Action stays first');
+  router.message(msg(`Response: Success\r\nActionID: ${proxyId}\r\nPing: Pong\r\nTimestamp: 1.000001`), sent[0]!.ref);
+  t.same(c.packets, ['Response: Success\r\nActionID: e10   \r\nPing: Pong\r\nTimestamp: 1.000001\r\n\r\n']);
+  t.same(c.done, [{ outcome: 'success' }]);
+  t.equal(router.pendingCount, 0);
+});
+
+t.test('a client without ActionID gets none back, on the response and on list items', async (t) => {
+  const { router, sent } = harness();
+  const c = collector();
+  router.forward(3, msg('Action: CoreShowChannels'), ['pbx1'], c.h);
+  const id = sent[0]!.msg.get('ActionID')!;
+  const ref = sent[0]!.ref;
+  router.message(msg(`Response: Success\r\nActionID: ${id}\r\nEventList: start\r\nMessage: Channels will follow`), ref);
+  router.message(msg(`Event: CoreShowChannel\r\nActionID: ${id}\r\nChannel: Local/1@x-1;1`), ref);
+  t.same(c.done, [], 'list still open');
+  router.message(msg(`Event: CoreShowChannelsComplete\r\nActionID: ${id}\r\nEventList: Complete\r\nListItems: 1`), ref);
+  t.same(c.packets, [
+    'Response: Success\r\nEventList: start\r\nMessage: Channels will follow\r\n\r\n',
+    'Event: CoreShowChannel\r\nChannel: Local/1@x-1;1\r\n\r\n',
+    'Event: CoreShowChannelsComplete\r\nEventList: Complete\r\nListItems: 1\r\n\r\n',
+  ]);
+  t.same(c.done, [{ outcome: 'success' }]);
+});
+
+t.test('two sessions with the same ActionID never cross', async (t) => {
+  const { router, sent } = harness();
+  const a = collector();
+  const b = collector();
+  router.forward(1, msg('Action: Ping\r\nActionID: 1'), ['pbx1'], a.h);
+  router.forward(2, msg('Action: Ping\r\nActionID: 1'), ['pbx1'], b.h);
+  const [ia, ib] = [sent[0]!.msg.get('ActionID')!, sent[1]!.msg.get('ActionID')!];
+  t.not(ia, ib);
+  router.message(msg(`Response: Success\r\nActionID: ${ib}\r\nMessage: for b`), sent[1]!.ref);
+  router.message(msg(`Response: Success\r\nActionID: ${ia}\r\nMessage: for a`), sent[0]!.ref);
+  t.same(a.packets, ['Response: Success\r\nActionID: 1\r\nMessage: for a\r\n\r\n']);
+  t.same(b.packets, ['Response: Success\r\nActionID: 1\r\nMessage: for b\r\n\r\n']);
+});
+
+t.test('OriginateResponse is a broadcast naming its originator, even after the action completed', async (t) => {
+  const { router, sent, broadcasts } = harness();
+  const c = collector();
+  router.forward(7, msg('Action: Originate\r\nActionID: orig-1\r\nChannel: Local/100@test\r\nAsync: true'), ['pbx1'], c.h);
+  const id = sent[0]!.msg.get('ActionID')!;
+  router.message(msg(`Response: Success\r\nActionID: ${id}\r\nMessage: Originate successfully queued`), sent[0]!.ref);
+  router.message(msg(`Event: OriginateResponse\r\nPrivilege: call,all\r\nActionID: ${id}\r\nResponse: Success`), { server: 'pbx1', id: 0, generation: 1 });
+  t.equal(broadcasts.length, 1);
+  t.same(broadcasts[0]!.originator, { session: 7, actionId: 'orig-1' });
+  // A second one for the same id (should not happen) has no originator any more.
+  router.message(msg(`Event: OriginateResponse\r\nPrivilege: call,all\r\nActionID: ${id}\r\nResponse: Success`), { server: 'pbx1', id: 0, generation: 1 });
+  t.equal(broadcasts[1]!.originator, undefined);
+});
+
+t.test('unsolicited events go to broadcast; stray responses are dropped', async (t) => {
+  const { router, broadcasts } = harness();
+  router.message(msg('Event: Newchannel\r\nPrivilege: call,all\r\nChannel: x'), { server: 'pbx1', id: 0, generation: 1 });
+  router.message(msg('Response: Success\r\nActionID: amg.zz.1\r\nMessage: late'), { server: 'pbx1', id: 0, generation: 1 });
+  router.message(msg('Response: Success\r\nActionID: someone-else'), { server: 'pbx1', id: 0, generation: 1 });
+  t.equal(broadcasts.length, 1);
+});
+
+t.test('connection loss fails exactly the actions written on it', async (t) => {
+  const { router, sent } = harness();
+  const a = collector();
+  const b = collector();
+  router.forward(1, msg('Action: Command\r\nActionID: x\r\nCommand: core show version'), ['pbx1'], a.h);
+  router.forward(2, msg('Action: Ping'), ['pbx1'], b.h);
+  router.connectionDown(sent[0]!.ref, new (await import('../../../src/errors.js')).UpstreamClosedError());
+  t.same(a.done, [{ outcome: 'upstream-lost', err: 'Upstream connection lost' }]);
+  t.same(b.done, []);
+  router.connectionDown(sent[0]!.ref, new (await import('../../../src/errors.js')).UpstreamClosedError());
+  t.equal(a.done.length, 1, 'done only once');
+});
+
+t.test('timeouts end the action once and late replies are dropped', async (t) => {
+  const { router, sent } = harness(20);
+  const a = collector();
+  router.forward(1, msg('Action: Ping\r\nActionID: slow'), ['pbx1'], a.h);
+  await new Promise((r) => setTimeout(r, 60));
+  t.same(a.done, [{ outcome: 'timeout', err: 'Action timed out' }]);
+  router.message(msg(`Response: Success\r\nActionID: ${sent[0]!.msg.get('ActionID')}`), sent[0]!.ref);
+  t.same(a.packets, []);
+});
+
+t.test('legacy Response: Follows passes its body through with the ActionID restored', async (t) => {
+  const { router, sent } = harness();
+  const a = collector();
+  router.forward(1, msg('Action: Command\r\nActionID: c1\r\nCommand: core show version'), ['pbx1'], a.h);
+  const id = sent[0]!.msg.get('ActionID')!;
+  const m = new AmiMessage(['Response: Follows', 'Privilege: Command', 'ActionID: ' + id], 'Asterisk 13.1.0 built by x\nfoo: bar\n');
+  router.message(m, sent[0]!.ref);
+  t.same(a.packets, ['Response: Follows\r\nPrivilege: Command\r\nActionID: c1\r\nAsterisk 13.1.0 built by x\nfoo: bar\n--END COMMAND--\r\n\r\n']);
+  t.same(a.done, [{ outcome: 'success' }]);
+});
+
+t.test('dropSession forgets pending actions', async (t) => {
+  const { router, sent } = harness();
+  const a = collector();
+  router.forward(4, msg('Action: Ping'), ['pbx1'], a.h);
+  router.dropSession(4);
+  router.message(msg(`Response: Success\r\nActionID: ${sent[0]!.msg.get('ActionID')}`), sent[0]!.ref);
+  t.same(a.packets, []);
+  t.equal(router.pendingCount, 0);
+});
