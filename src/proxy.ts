@@ -1,0 +1,392 @@
+// Composition root: builds every component from a frozen Config, implements
+// the services a session needs (auth, policy, forwarding, filters), wires the
+// router to fan-out, and turns lifecycle notifications into audit records and
+// metrics. start() opens upstreams, listeners and the admin port; close()
+// drains in Asterisk's order (stop accepting, finish in-flight actions up to a
+// deadline, Event: Shutdown to system readers, close).
+
+import { readFile } from 'node:fs/promises';
+import type { Duplex } from 'node:stream';
+import type pino from 'pino';
+import { AmiMessage } from './protocol/message.js';
+import { DEFAULT_BANNER, parseBanner } from './protocol/banner.js';
+import { Router, type ReplyHandler } from './router/router.js';
+import { Fanout } from './fanout/fanout.js';
+import { Cluster } from './upstream/cluster.js';
+import type { Connector } from './upstream/connector.js';
+import { Listener } from './downstream/listener.js';
+import {
+  Session, type ConnectionInfo, type Decision, type LoginResult, type SessionFilters,
+  type SessionObservation, type SessionServices, type SessionUser,
+} from './downstream/session.js';
+import type { Config } from './config/schema.js';
+import { UserStore, type UserRecord } from './auth/user-store.js';
+import { Authenticator, LoginThrottle } from './auth/authenticator.js';
+import { ActionPrivilegeTable } from './policy/action-privileges.js';
+import { decideAction } from './policy/action-policy.js';
+import { filterListCommands } from './policy/list-commands.js';
+import { compileFilter, EventFilterSet, type FilterSpec } from './policy/event-filter.js';
+import { createLogger } from './observability/logger.js';
+import { Audit } from './observability/audit.js';
+import { Metrics } from './observability/metrics.js';
+import { startAdminServer, type AdminServer } from './observability/http.js';
+import { UpstreamUnavailableError } from './errors.js';
+
+export interface ProxyOptions {
+  logger?: pino.Logger;
+  connector?: Connector;
+  /** ms close() waits for in-flight actions. @default 5000 */
+  drainTimeoutMs?: number;
+}
+
+export class Proxy implements SessionServices {
+  config: Config;
+  readonly logger: pino.Logger;
+  readonly metrics: Metrics;
+  readonly audit: Audit;
+  readonly router: Router;
+  readonly fanout = new Fanout();
+  readonly cluster: Cluster;
+  readonly listeners: Listener[] = [];
+  private admin: AdminServer | undefined;
+  private users: UserStore;
+  private readonly authenticator: Authenticator;
+  private throttle: LoginThrottle;
+  private readonly privileges = new ActionPrivilegeTable();
+  private readonly sessions = new Map<number, Session>();
+  private readonly byUser = new Map<string, Set<Session>>();
+  private unauthenticated = 0;
+  private nextSessionId = 0;
+  private readonly startedAt = Date.now();
+  private lastReloadAt = Date.now();
+  private booted: { uptime: number; lastReload: number; at: number } | undefined;
+  private readonly drainTimeoutMs: number;
+  private closing = false;
+
+  constructor(config: Config, opts: ProxyOptions = {}) {
+    this.config = config;
+    this.logger = opts.logger ?? createLogger({ level: config.log.level, ...(config.log.file ? { file: config.log.file } : {}), pretty: config.log.pretty });
+    this.metrics = new Metrics();
+    this.audit = new Audit(this.logger);
+    this.users = new UserStore(config);
+    this.authenticator = new Authenticator();
+    this.throttle = new LoginThrottle(config.general.loginfailures);
+    this.drainTimeoutMs = opts.drainTimeoutMs ?? 5000;
+    this.router = new Router(
+      { send: (servers, msg) => this.cluster.send(servers, msg) },
+      {
+        broadcast: (event, server, originator) => {
+          this.noteBroadcast(event);
+          this.fanout.publish(event, server, originator);
+        },
+        serverState: (server, ready) => this.onServerState(server, ready),
+      },
+      { actionTimeoutMs: config.general.actiontimeout },
+    );
+    this.cluster = new Cluster(config.upstreams, this.router, {
+      logger: this.logger.child({ component: 'upstream' }),
+      ...(opts.connector ? { connector: opts.connector } : {}),
+    });
+    this.metrics.setStatsSource(() => ({ pending: this.router.pendingCount, cluster: this.cluster.stats(), sessions: this.sessions.size }));
+  }
+
+  // --- lifecycle --------------------------------------------------------------
+
+  async start(): Promise<void> {
+    this.cluster.start();
+    for (const l of this.config.listeners) {
+      const listener = new Listener({
+        name: l.name,
+        host: l.bindaddr,
+        port: l.port,
+        ...(l.tls ? {
+          tls: {
+            cert: await readFile(l.tls.certfile),
+            key: await readFile(l.tls.privatekey),
+            ...(l.tls.cafile ? { ca: await readFile(l.tls.cafile) } : {}),
+            verifyClient: l.tls.verifyclient,
+            minVersion: l.tls.minversion,
+          },
+        } : {}),
+        handshakeTimeoutMs: this.config.general.authtimeout * 1000,
+        maxConnections: this.config.general.maxconnections,
+        maxConnectionsPerIp: this.config.general.maxconnectionsperip,
+        admit: () => this.unauthenticated < this.config.general.authlimit,
+        onConnection: (socket, info) => this.onConnection(socket, info),
+        onRejected: (reason, remote) => {
+          this.metrics.connectionRejected(l.name, reason);
+          this.logger.debug({ listener: l.name, reason, remote }, 'connection refused');
+        },
+      });
+      await listener.listen();
+      this.listeners.push(listener);
+      this.logger.info({ listener: l.name, address: listener.address, tls: !!l.tls }, 'listening');
+    }
+    if (this.config.admin) {
+      this.admin = await startAdminServer({
+        host: this.config.admin.bindaddr,
+        port: this.config.admin.port,
+        metrics: this.metrics,
+        health: () => ({ live: !this.closing }),
+        ready: () => {
+          const servers = this.config.upstreams.map((u) => ({ name: u.name, ready: this.cluster.isReady(u.name) }));
+          return { ready: !this.closing && servers.some((s) => s.ready), detail: { upstreams: servers } };
+        },
+      });
+      this.logger.info({ admin: `${this.config.admin.bindaddr}:${this.admin.port}` }, 'admin listening');
+    }
+  }
+
+  get adminPort(): number | undefined { return this.admin?.port; }
+
+  /** Graceful stop: stop accepting, let in-flight actions finish, Event: Shutdown, close. */
+  async close(reason = 'shutdown'): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    this.logger.info({ reason }, 'draining');
+    await Promise.all(this.listeners.map((l) => l.stopAccepting()));
+    const deadline = Date.now() + this.drainTimeoutMs;
+    while (this.router.pendingCount > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    // main/asterisk.c: Event: Shutdown (system class) to every session that may read it (S28).
+    const shutdown = AmiMessage.from([['Event', 'Shutdown'], ['Privilege', 'system,all'], ['Shutdown', 'Cleanly'], ['Restart', 'False']]).toBuffer();
+    for (const s of this.sessions.values()) {
+      const sees = s.status === 'ready' && (s.readMask & 1) === 1 && (s.sendMask & 1) === 1;
+      s.shutdown(sees ? shutdown : undefined, 'shutdown');
+    }
+    await new Promise((r) => setTimeout(r, 50));
+    for (const s of this.sessions.values()) s.destroy('shutdown');
+    for (const l of this.listeners) l.destroyAll();
+    await this.cluster.close();
+    await this.admin?.close();
+    this.logger.info('stopped');
+    this.logger.flush?.();
+  }
+
+  /** Apply a new config: users, policies and certificates, without dropping sessions. */
+  async reload(next: Config): Promise<void> {
+    const users = new UserStore(next);
+    this.config = next;
+    this.users = users;
+    this.throttle = new LoginThrottle(next.general.loginfailures);
+    this.lastReloadAt = Date.now();
+    for (const l of next.listeners) {
+      const listener = this.listeners.find((x) => x.name === l.name);
+      if (listener && l.tls) {
+        listener.setSecureContext({
+          cert: await readFile(l.tls.certfile), key: await readFile(l.tls.privatekey),
+          ...(l.tls.cafile ? { ca: await readFile(l.tls.cafile) } : {}),
+          verifyClient: l.tls.verifyclient, minVersion: l.tls.minversion,
+        });
+      }
+    }
+    for (const s of this.sessions.values()) {
+      if (!s.user) continue;
+      const rec = users.get(s.user.name);
+      if (!rec) s.end('user-removed');
+      else s.updateUser(this.sessionUser(rec));
+    }
+    this.logger.info({ users: users.size }, 'configuration reloaded');
+  }
+
+  // --- sessions ---------------------------------------------------------------
+
+  private onConnection(socket: Duplex, conn: ConnectionInfo): void {
+    if (this.closing) { socket.destroy(); return; }
+    const id = ++this.nextSessionId;
+    const session = new Session(id, socket, this, conn);
+    this.sessions.set(id, session);
+    this.unauthenticated++;
+    this.metrics.connectionOpened(conn.listener);
+    this.audit.connectionOpened({ session: id, remote: `${conn.remoteAddress}:${conn.remotePort}`, listener: conn.listener });
+    if (conn.tls) this.audit.tlsHandshake({ session: id, remote: `${conn.remoteAddress}:${conn.remotePort}`, listener: conn.listener, tls: { protocol: conn.tls.protocol, cipher: conn.tls.cipher, subject: conn.tls.subject } });
+    session.start();
+  }
+
+  observe(ev: SessionObservation): void {
+    const s = ev.session;
+    const base = { session: s.id, remote: `${s.conn.remoteAddress}:${s.conn.remotePort}`, listener: s.conn.listener };
+    switch (ev.type) {
+      case 'login-ok': {
+        this.unauthenticated--;
+        const user = s.user!;
+        let set = this.byUser.get(user.name);
+        if (!set) this.byUser.set(user.name, (set = new Set()));
+        set.add(s);
+        this.fanout.add(s);
+        this.metrics.login('success');
+        this.audit.loginSucceeded({ ...base, user: user.name });
+        break;
+      }
+      case 'login-failed':
+        this.metrics.login(ev.reason);
+        this.audit.loginFailed({ ...base, user: ev.username, reason: ev.reason });
+        break;
+      case 'action':
+        this.metrics.action(ev.action, ev.result, ev.latencyMs / 1000 - (ev.upstreamMs ?? 0) / 1000, ev.upstreamMs !== undefined ? ev.upstreamMs / 1000 : undefined);
+        this.audit.action({
+          ...base, user: s.user?.name, action: ev.action, headers: ev.msg.entries(), result: ev.result,
+          ...(ev.rule ? { rule: ev.rule } : {}), ...(ev.upstream ? { upstream: ev.upstream } : {}),
+          latencyMs: round(ev.latencyMs), ...(ev.upstreamMs !== undefined ? { upstreamMs: round(ev.upstreamMs) } : {}),
+        });
+        break;
+      case 'slow-consumer':
+        this.metrics.slowConsumer();
+        this.audit.slowConsumerDropped({ ...base, user: s.user?.name, queuedBytes: ev.queuedBytes, reason: ev.reason });
+        break;
+      case 'closed': {
+        this.sessions.delete(s.id);
+        this.fanout.remove(s.id);
+        this.router.dropSession(s.id);
+        if (s.user) this.byUser.get(s.user.name)?.delete(s);
+        else this.unauthenticated--;
+        this.metrics.connectionClosed(s.conn.listener);
+        this.audit.sessionClosed({ ...base, user: s.user?.name, cause: ev.cause, durationMs: Date.now() - s.openedAt });
+        break;
+      }
+    }
+  }
+
+  banner(): string {
+    const b = this.config.general.banner;
+    if (b !== 'auto') return b;
+    const up = this.cluster.banner();
+    return up !== undefined && parseBanner(up) !== undefined ? up : DEFAULT_BANNER;
+  }
+
+  get authTimeoutMs(): number { return this.config.general.authtimeout * 1000; }
+  get maxQueueBytes(): number { return this.config.general.maxqueuebytes; }
+  get maxPendingActions(): number { return this.config.general.maxpendingactions; }
+
+  async login(req: { username: string; secret?: string; key?: string; challenge?: string; conn: ConnectionInfo; sessionId: number }): Promise<LoginResult> {
+    const ip = req.conn.remoteAddress;
+    const fail = (reason: string, reply: 'Authentication failed' | 'Login Already In Use' = 'Authentication failed'): LoginResult => {
+      if (reason !== 'session-limit') this.throttle.fail(ip, req.username);
+      return { ok: false, reason, reply };
+    };
+    if (!this.throttle.check(ip, req.username)) return fail('lockout');
+    const rec = this.users.get(req.username);
+    if (!rec) {
+      // Spend the same time as a real check so timing does not reveal users.
+      await this.authenticator.verifyPlain(undefined, req.secret ?? '');
+      return fail('unknown-user');
+    }
+    if (!rec.acl.allows(ip)) return fail('acl');
+    if (rec.certificate && !certificateMatches(rec, req.conn)) return fail('certificate');
+    const ok = req.key !== undefined
+      ? req.challenge !== undefined && this.authenticator.verifyMd5(rec, req.challenge, req.key)
+      : await this.authenticator.verifyPlain(rec, req.secret ?? '');
+    if (!ok) return fail('bad-secret');
+    const active = this.byUser.get(rec.name)?.size ?? 0;
+    const limit = rec.allowMultipleLogin ? rec.maxSessions : 1;
+    if (limit > 0 && active >= limit) return fail('session-limit', 'Login Already In Use');
+    this.throttle.succeed(ip, req.username);
+    return { ok: true, user: this.sessionUser(rec) };
+  }
+
+  challengeAllowed(username: string | undefined): boolean {
+    if (!username) return true;
+    const rec = this.users.get(username);
+    if (!rec || rec.allowMultipleLogin) return true;
+    return (this.byUser.get(rec.name)?.size ?? 0) === 0;
+  }
+
+  private sessionUser(rec: UserRecord): SessionUser {
+    return {
+      name: rec.name,
+      readMask: rec.read,
+      writeMask: rec.write,
+      servers: rec.upstreams ? new Set(rec.upstreams) : undefined,
+      serverHeader: rec.serverHeader,
+      writeTimeoutMs: rec.writeTimeoutMs,
+      record: rec,
+    };
+  }
+
+  decide(user: SessionUser, msg: AmiMessage): Decision {
+    const rec = user.record as UserRecord;
+    // A `Server:` header picks one of the user's upstreams and is stripped (as AstManProxy does).
+    const server = msg.get('Server');
+    let servers: readonly string[] | undefined;
+    if (server !== undefined) {
+      if (!this.serversFor(user).includes(server)) return { allow: false, rule: 'upstreams', message: `Permission denied: upstreams (${server})` };
+      msg.delete('Server');
+      servers = [server];
+    }
+    const d = decideAction(rec, msg, this.privileges);
+    if (!d.allow) return { allow: false, rule: d.rule, message: d.message };
+    return servers ? { allow: true, servers } : { allow: true };
+  }
+
+  compileFilters(user: SessionUser, extra: ReadonlyArray<FilterSpec>): SessionFilters {
+    const rec = user.record as UserRecord;
+    const set = new EventFilterSet();
+    for (const spec of rec.eventfilter) set.add(compileFilter(spec));
+    for (const spec of extra) set.add(compileFilter(spec));
+    return set;
+  }
+
+  checkFilter(spec: FilterSpec): void { compileFilter(spec); }
+
+  forward(session: Session, msg: AmiMessage, servers: readonly string[], handler: ReplyHandler): void {
+    if (servers.length === 0) throw new UpstreamUnavailableError();
+    this.router.forward(session.id, msg, servers, handler);
+  }
+
+  filterListCommands(user: SessionUser, response: AmiMessage): AmiMessage {
+    return filterListCommands(user.record as UserRecord, response, this.privileges);
+  }
+
+  serversFor(user: SessionUser): readonly string[] {
+    const rec = user.record as UserRecord;
+    return rec.upstreams ?? this.config.upstreams.map((u) => u.name);
+  }
+
+  fullyBooted(): { uptime: number; lastReload: number } | undefined {
+    const b = this.booted;
+    if (b) {
+      const since = Math.floor((Date.now() - b.at) / 1000);
+      return { uptime: b.uptime + since, lastReload: b.lastReload + since };
+    }
+    return { uptime: Math.floor((Date.now() - this.startedAt) / 1000), lastReload: Math.floor((Date.now() - this.lastReloadAt) / 1000) };
+  }
+
+  // --- upstream notifications -------------------------------------------------
+
+  private noteBroadcast(event: AmiMessage): void {
+    this.metrics.eventReceived();
+    if (event.get('Event') === 'FullyBooted') {
+      this.booted = { uptime: Number(event.get('Uptime') ?? 0) || 0, lastReload: Number(event.get('LastReload') ?? 0) || 0, at: Date.now() };
+    }
+  }
+
+  private onServerState(server: string, ready: boolean): void {
+    this.metrics.upstreamState(server, ready);
+    if (ready) {
+      this.audit.upstreamUp({ upstream: server });
+      const table = this.cluster.actionPrivileges(server);
+      if (table) this.privileges.refresh(table);
+    } else {
+      this.audit.upstreamDown({ upstream: server });
+    }
+    // A documented amigate event (docs/reliability.md) so system readers learn of the outage.
+    const ev = AmiMessage.from([['Event', ready ? 'AmigateUpstreamUp' : 'AmigateUpstreamDown'], ['Privilege', 'system,all'], ['Server', server]]);
+    if (!this.closing) this.fanout.publish(ev, server, undefined);
+  }
+}
+
+function certificateMatches(rec: UserRecord, conn: ConnectionInfo): boolean {
+  const want = rec.certificate!;
+  const t = conn.tls;
+  if (!t || !t.authorized) return false;
+  if (want.fingerprint256 && (t.fingerprint256 ?? '').toUpperCase() !== want.fingerprint256.toUpperCase()) return false;
+  if (want.subject && t.subject !== want.subject) return false;
+  return true;
+}
+
+function round(ms: number): number { return Math.round(ms * 1000) / 1000; }
+
+export async function createProxy(config: Config, opts: ProxyOptions = {}): Promise<Proxy> {
+  const p = new Proxy(config, opts);
+  await p.start();
+  return p;
+}

@@ -1,0 +1,68 @@
+// startProxy(t, ...): the real proxy in front of a simulated Asterisk, on
+// 127.0.0.1 ephemeral ports, torn down with the test.
+
+import type { Test } from 'tap';
+import { stringify } from 'yaml';
+import { parseConfig } from '../../src/config/load.js';
+import { createProxy, type Proxy } from '../../src/proxy.js';
+import { startSim, type Sim, type SimOptions } from '../../src/sim/server.js';
+import { captureLogger } from './log-capture.js';
+
+export const UPSTREAM_USER = { name: 'amigate', secret: 'upstream-secret', read: 'all', write: 'all' };
+
+export interface ProxyHarness {
+  proxy: Proxy;
+  sim: Sim;
+  /** Port of the plaintext loopback listener. */
+  port: number;
+  /** Port of the TLS listener (when tls was asked for). */
+  tlsPort: number | undefined;
+  logs(): Array<Record<string, unknown>>;
+  rawLogs(): string;
+}
+
+export interface HarnessOptions {
+  users: Record<string, unknown>;
+  general?: Record<string, unknown>;
+  sim?: SimOptions;
+  upstream?: Record<string, unknown>;
+  /** Extra upstream servers (each gets its own sim). */
+  tls?: { certfile: string; privatekey: string; cafile?: string; verifyclient?: boolean };
+  admin?: boolean;
+}
+
+export async function startProxy(t: Test, opts: HarnessOptions): Promise<ProxyHarness> {
+  const sim = await startSim({ users: [UPSTREAM_USER], ...opts.sim });
+  t.teardown(() => sim.close());
+  const doc: Record<string, unknown> = {
+    general: { authtimeout: 5, ...opts.general },
+    listeners: [
+      { name: 'plain', bindaddr: '127.0.0.1', port: 0 },
+      ...(opts.tls ? [{ name: 'tls', bindaddr: '127.0.0.1', port: 0, tls: opts.tls }] : []),
+    ],
+    upstreams: [{ name: 'pbx1', host: '127.0.0.1', port: sim.port, username: UPSTREAM_USER.name, secret: UPSTREAM_USER.secret, connections: 2, ...opts.upstream }],
+    ...(opts.admin ? { admin: { bindaddr: '127.0.0.1', port: 0 } } : {}),
+    log: { level: 'debug' },
+    users: opts.users,
+  };
+  const { config } = await parseConfig(stringify(doc), '<test>', {});
+  const cap = captureLogger({ level: 'debug' });
+  const proxy = await createProxy(config, { logger: cap.logger, drainTimeoutMs: 500 });
+  t.teardown(() => proxy.close('test-end'));
+  await waitUntil(() => proxy.cluster.isReady('pbx1'), 5000);
+  return {
+    proxy, sim,
+    port: proxy.listeners[0]!.address.port,
+    tlsPort: opts.tls ? proxy.listeners[1]!.address.port : undefined,
+    logs: () => cap.lines(),
+    rawLogs: () => cap.raw(),
+  };
+}
+
+export async function waitUntil(pred: () => boolean, ms: number, what = 'condition'): Promise<void> {
+  const end = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
