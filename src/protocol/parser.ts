@@ -14,7 +14,7 @@
 //
 // No sockets, timers or logging here: the caller decides what a fault means.
 
-import { AmiMessage } from './message.js';
+import { AmiMessage, type ParseFault } from './message.js';
 
 export interface ParserOptions {
   /** The first line of the stream is a banner (client side of a connection). @default false */
@@ -49,7 +49,13 @@ export class AmiParser {
   /** Unconsumed bytes (latin1), always shorter than maxLineBytes between writes. */
   private buf = '';
   private lines: string[] = [];
-  private fault: AmiMessage['fault'] = undefined;
+  /**
+   * s->parsing == MESSAGE_LINE_TOO_LONG. Per connection, not per packet: do_message()
+   * only clears it in handle_parse_error(), which a too-many-lines packet never reaches.
+   */
+  private lineTooLong = false;
+  /** do_message()'s hdr_loss: more than maxLines lines in this packet. */
+  private tooManyLines = false;
   /** Inside a `Response: Follows` packet: 'headers' until the first non-header line, then 'body'. */
   private follows: 'no' | 'headers' | 'body' | 'end' = 'no';
   private body = '';
@@ -74,41 +80,43 @@ export class AmiParser {
     let pos = 0;
     for (;;) {
       const lf = buf.indexOf('\n', pos);
-      if (lf < 0 || lf - pos >= max) {
+      const end = lf < 0 ? buf.length : lf;
+      if (end - pos >= max) {
         // get_input(): no terminator within a full buffer -> discard it and flag.
-        if (buf.length - pos >= max) {
-          pos += max;
-          this.fault ??= 'line-too-long';
-          continue;
-        }
-        break;
+        // All full buffers go at once, so a huge line costs O(n), not O(n^2 / max).
+        // 1023 chars + CRLF: the discard takes the '\r' and leaves a bare '\n' that
+        // ends the packet, so a second, empty packet follows (capture 14).
+        pos += Math.floor((end - pos) / max) * max;
+        this.lineTooLong = true;
       }
+      if (lf < 0) break;
       const crlf = lf > pos && buf.charCodeAt(lf - 1) === 13;
       const line = buf.slice(pos, crlf ? lf - 1 : lf);
       pos = lf + 1;
       if (this.follows === 'body') this.onBodyLine(line, crlf);
-      else this.onLine(line);
+      else this.onLine(line, crlf);
     }
     this.buf = pos >= buf.length ? '' : buf.slice(pos);
   }
 
-  private onLine(line: string): void {
+  private onLine(line: string, crlf: boolean): void {
     if (this.wantBanner) {
       this.wantBanner = false;
       this.handlers.onBanner?.(line);
+      return;
+    }
+    if (this.follows === 'headers' && (line.length === 0 || !isFollowsHeader(line))) {
+      // Command output starts here; it may hold blank lines and colons (S24).
+      this.follows = 'body';
+      this.onBodyLine(line, crlf);
       return;
     }
     if (line.length === 0) {
       this.finish();
       return;
     }
-    if (this.follows === 'headers' && !isFollowsHeader(line)) {
-      this.follows = 'body';
-      this.onBodyLine(line, true);
-      return;
-    }
     if (this.lines.length >= this.maxLines) {
-      this.fault = 'too-many-lines';
+      this.tooManyLines = true;
       return;
     }
     this.lines.push(line);
@@ -125,18 +133,24 @@ export class AmiParser {
     this.body += crlf ? line + '\r\n' : line + '\n';
     if (this.body.length > this.maxBodyBytes) {
       // A runaway body: end the packet as faulty rather than grow without bound.
-      this.fault = 'line-too-long';
+      this.lineTooLong = true;
       this.finish();
     }
   }
 
   private finish(): void {
+    // do_message(): hdr_loss is reported first and leaves s->parsing set, so a
+    // line-too-long seen in that packet is reported on the next one [code-reading].
+    let fault: ParseFault | undefined;
+    if (this.tooManyLines) fault = 'too-many-lines';
+    else if (this.lineTooLong) fault = 'line-too-long';
     const lines = this.lines;
-    if (lines.length === 0 && this.fault === undefined && !this.emitEmpty) return;
+    if (lines.length === 0 && fault === undefined && !this.emitEmpty) return;
+    if (fault !== 'too-many-lines') this.lineTooLong = false;
+    this.tooManyLines = false;
     const msg = new AmiMessage(lines, this.follows === 'no' ? undefined : this.body);
-    msg.fault = this.fault;
+    msg.fault = fault;
     this.lines = [];
-    this.fault = undefined;
     this.body = '';
     this.follows = 'no';
     this.handlers.onMessage(msg);
