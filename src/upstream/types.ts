@@ -20,6 +20,8 @@ export interface UpstreamConfig {
   keepalive: number;
   /** Missed keepalive Pings before the connection is declared dead. */
   keepalivemisses: number;
+  /** Router actions in flight on this server before send() fails fast with UpstreamOverloadedError. @default Cluster option maxPendingActions (1000) */
+  maxpendingactions?: number;
 }
 
 export interface UpstreamRef {
@@ -37,4 +39,42 @@ export interface UpstreamListener {
   connectionDown(ref: UpstreamRef, err: AmigateError): void;
   /** A server became ready or stopped being ready. */
   serverState(server: string, ready: boolean): void;
+}
+
+// --- additions (upstream side) -------------------------------------------------
+
+/** Lifecycle of one pool slot; see connection.ts for the transitions. */
+export type ConnectionStatus =
+  | 'idle' | 'connecting' | 'banner' | 'login' | 'booting' | 'ready' | 'waiting' | 'closing' | 'closed';
+
+export interface ConnectionStats {
+  id: number;
+  generation: number;
+  status: ConnectionStatus;
+  /** Router actions written on this connection and not yet answered by a `Response:`. */
+  pending: number;
+  /** True for the server's single event connection. */
+  events: boolean;
+  /** Sockets opened after the first one. */
+  reconnects: number;
+  lastError: string | undefined;
+}
+
+export interface ServerStats {
+  name: string;
+  /** `ready`: takes actions; `booting`: logged in, waiting for FullyBooted/ListCommands; `down`: nothing logged in; `closed`: after close(). */
+  state: 'ready' | 'booting' | 'down' | 'closed';
+  ready: boolean;
+  connectionsReady: number;
+  connectionsTotal: number;
+  reconnects: number;
+  pending: number;
+  /** Index of the event connection, or null while there is none. */
+  eventConnection: number | null;
+  banner: string | undefined;
+  connections: ConnectionStats[];
+}
+
+export interface ClusterStats {
+  servers: ServerStats[];
 }

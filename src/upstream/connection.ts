@@ -1,0 +1,587 @@
+// One pool slot: an AMI client connection to one Asterisk that keeps itself
+// logged in. Each socket is one `generation`; when it is lost the slot waits
+// retryDelay(attempt) and opens the next one, until close().
+//
+//   idle -> connecting -> banner -> login -> booting -> ready -> closing -> closed
+//                 \          \        \         \         \
+//                  +----------+--------+---------+---------+--> waiting --(backoff)--> connecting
+//
+// `booting` is only for the event connection: it logged in with `Events: on`
+// and waits for FullyBooted (sent only to users that read `system`, S8) or
+// bootTimeoutMs. Connections logged in with `Events: off` go straight to ready,
+// so no broadcast event is ever received twice (S17).
+//
+// The socket is read continuously whatever happens downstream: Asterisk drops a
+// session that does not take a write within writetimeout (100 ms by default, S27).
+//
+// Our own actions (Challenge, Login, Ping, Events, ListCommands, Logoff) carry
+// ActionIDs with the reserved prefix `amigate-int-`; their replies are consumed
+// here and never reach the router.
+
+import type { Duplex } from 'node:stream';
+import type pino from 'pino';
+import { AmiMessage } from '../protocol/message.js';
+import { AmiParser } from '../protocol/parser.js';
+import { md5Key } from '../protocol/md5-challenge.js';
+import { isAstTrue } from '../protocol/privileges.js';
+import { AmigateError, UpstreamAuthError, UpstreamClosedError, UpstreamProtocolError } from '../errors.js';
+import type { ConnectionStatus, UpstreamConfig, UpstreamRef } from './types.js';
+import type { Connector } from './connector.js';
+import type { RetryDelay } from './backoff.js';
+
+export const INTERNAL_ACTION_ID_PREFIX = 'amigate-int-';
+
+export function isInternalActionId(id: string | undefined): boolean {
+  return id !== undefined && id.startsWith(INTERNAL_ACTION_ID_PREFIX);
+}
+
+/** Asterisk banners, and those of AMI proxies that asterisk-java accepts (`Asterisk Call Manager Proxy/`). */
+const BANNER = /^Asterisk [A-Za-z ]*\/\S/;
+
+/** main/manager.c action_originate(): a non-async Originate blocks the session for up to `Timeout` ms (default 30000). */
+const ORIGINATE_DEFAULT_TIMEOUT_MS = 30_000;
+
+/** What the pool learns from its connections (the pool implements it). */
+export interface ConnectionOwner {
+  /** Asked just before Login: true means log in with `Events: on`. The owner grants this to one connection at a time. */
+  claimEvents(conn: UpstreamConnection): boolean;
+  /** The connection is ready for actions. */
+  ready(conn: UpstreamConnection): void;
+  /** A packet from a logged-in connection that is not a reply to one of our own actions. */
+  message(conn: UpstreamConnection, msg: AmiMessage): void;
+  /** The socket of generation `ref` is gone. `loggedIn` tells whether anything could have been written on it. */
+  down(conn: UpstreamConnection, ref: UpstreamRef, err: AmigateError, loggedIn: boolean): void;
+  /** Asterisk announced `Event: Shutdown` (S28): every session of that server is about to close. */
+  shutdown(conn: UpstreamConnection): void;
+}
+
+export interface ConnectionOptions {
+  config: UpstreamConfig;
+  /** Index within the pool. */
+  id: number;
+  owner: ConnectionOwner;
+  logger: pino.Logger;
+  connector: Connector;
+  retryDelay: RetryDelay;
+  /** ms the event connection waits for FullyBooted before it is ready anyway. @default 2000 */
+  bootTimeoutMs?: number;
+  /** ms from the start of a connect to a successful Login. @default 10000 */
+  loginTimeoutMs?: number;
+  /** ms close() waits for Asterisk's Goodbye and close before destroying the socket. @default 1000 */
+  closeTimeoutMs?: number;
+  /** ms after `Event: Shutdown` before a socket Asterisk has not closed is destroyed. @default 5000 */
+  shutdownGraceMs?: number;
+  /** Try MD5 Challenge login first (falls back to a plain Secret when refused). @default true */
+  md5?: boolean;
+}
+
+/** An action written on this socket and not yet answered by a `Response:` packet. */
+interface Written {
+  id: string | undefined;
+  internal: boolean;
+  /** How long Asterisk may legitimately block the session on it (sync Originate). */
+  holdMs: number;
+}
+
+type InternalCallback = (reply: AmiMessage | undefined, err: AmigateError | undefined) => void;
+
+export class UpstreamConnection {
+  readonly id: number;
+  readonly config: UpstreamConfig;
+  status: ConnectionStatus = 'idle';
+  /** Bumps with every socket. */
+  generation = 0;
+  /** The current generation's ref (one frozen object per socket, handed to the router). */
+  ref: UpstreamRef;
+  /** The exact banner line last received. */
+  banner: string | undefined;
+  reconnects = 0;
+  lastError: AmigateError | undefined;
+
+  private readonly owner: ConnectionOwner;
+  private readonly logger: pino.Logger;
+  private readonly connector: Connector;
+  private readonly retryDelay: RetryDelay;
+  private readonly bootTimeoutMs: number;
+  private readonly loginTimeoutMs: number;
+  private readonly closeTimeoutMs: number;
+  private readonly shutdownGraceMs: number;
+  private readonly md5: boolean;
+
+  // --- per generation ---
+  /** False once the current generation has been torn down (lost() ran). */
+  private live = false;
+  private stream: Duplex | undefined;
+  private abort: AbortController | undefined;
+  private loggedIn = false;
+  /** Logged in (or promoted) with events on. */
+  private eventsOn = false;
+  private shutdownSeen = false;
+  private written: Written[] = [];
+  private head = 0;
+  /** When the current head of `written` became the head (Asterisk started on it). */
+  private headSince = 0;
+  private pendingCount = 0;
+  private readonly callbacks = new Map<string, { cb: InternalCallback; timer: NodeJS.Timeout | undefined }>();
+  private seq = 0;
+  private lastRx = 0;
+  private lastTick = 0;
+  private pingId: string | undefined;
+  private misses = 0;
+
+  // --- timers ---
+  private loginTimer: NodeJS.Timeout | undefined;
+  private bootTimer: NodeJS.Timeout | undefined;
+  private keepaliveTimer: NodeJS.Timeout | undefined;
+  private closeTimer: NodeJS.Timeout | undefined;
+  private shutdownTimer: NodeJS.Timeout | undefined;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+
+  private attempt = 0;
+  private closeRequested = false;
+  private readonly closeWaiters: Array<() => void> = [];
+
+  constructor(opts: ConnectionOptions) {
+    this.id = opts.id;
+    this.config = opts.config;
+    this.owner = opts.owner;
+    this.logger = opts.logger;
+    this.connector = opts.connector;
+    this.retryDelay = opts.retryDelay;
+    this.bootTimeoutMs = opts.bootTimeoutMs ?? 2000;
+    this.loginTimeoutMs = opts.loginTimeoutMs ?? 10_000;
+    this.closeTimeoutMs = opts.closeTimeoutMs ?? 1000;
+    this.shutdownGraceMs = opts.shutdownGraceMs ?? 5000;
+    this.md5 = opts.md5 ?? true;
+    this.ref = Object.freeze({ server: this.config.name, id: this.id, generation: 0 });
+  }
+
+  /** Router actions written and not yet answered. */
+  get pending(): number { return this.pendingCount; }
+
+  /** True for the event connection (logged in or promoted with events on). */
+  get events(): boolean { return this.eventsOn; }
+
+  /** Ready and not on its way out after `Event: Shutdown`: may take actions. */
+  get usable(): boolean { return this.status === 'ready' && !this.shutdownSeen; }
+
+  start(): void {
+    if (this.status !== 'idle' || this.closeRequested) return;
+    this.connect();
+  }
+
+  /**
+   * Write a router action (its ActionID must not use the internal prefix).
+   * The pool only calls this on a usable connection.
+   */
+  send(msg: AmiMessage): UpstreamRef {
+    this.written.push({ id: msg.get('ActionID'), internal: false, holdMs: blockingHoldMs(msg) });
+    if (this.written.length - this.head === 1) this.headSince = performance.now();
+    this.pendingCount++;
+    this.stream!.write(msg.toBuffer());
+    return this.ref;
+  }
+
+  /**
+   * Send one of our own actions; `cb` gets its reply, or an error when the
+   * socket goes down first or `timeoutMs` passes. The reply is never passed on.
+   */
+  internal(pairs: ReadonlyArray<readonly [string, string]>, cb: InternalCallback, timeoutMs?: number): string | undefined {
+    if (!this.live || this.stream === undefined) {
+      cb(undefined, new UpstreamClosedError('upstream connection not open'));
+      return undefined;
+    }
+    const id = INTERNAL_ACTION_ID_PREFIX + (++this.seq);
+    let msg: AmiMessage;
+    try {
+      msg = AmiMessage.from([pairs[0]!, ['ActionID', id], ...pairs.slice(1)]);
+    } catch (err) {
+      cb(undefined, err instanceof AmigateError ? err : new UpstreamProtocolError(String(err)));
+      return undefined;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    if (timeoutMs !== undefined) {
+      timer = setTimeout(() => {
+        // The reply may still come; it is consumed by its prefix and dropped.
+        this.callbacks.delete(id);
+        cb(undefined, new UpstreamClosedError(`no reply to ${pairs[0]![1]} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      timer.unref();
+    }
+    this.callbacks.set(id, { cb, timer });
+    this.written.push({ id, internal: true, holdMs: 0 });
+    if (this.written.length - this.head === 1) this.headSince = performance.now();
+    this.stream.write(msg.toBuffer());
+    return id;
+  }
+
+  /** Turn broadcast events on for this connection (promotion to event connection). */
+  enableEvents(cb: (ok: boolean) => void): void {
+    this.eventsOn = true;
+    this.internal([['Action', 'Events'], ['EventMask', 'on']], (reply) => {
+      cb(reply !== undefined && reply.get('Response')?.toLowerCase() === 'success');
+    });
+  }
+
+  /** The server is shutting down: stop taking actions and do not wait forever for Asterisk to close. */
+  expectShutdown(): void {
+    if (this.shutdownSeen || !this.live) return;
+    this.shutdownSeen = true;
+    this.shutdownTimer = setTimeout(() => this.lost(new UpstreamClosedError('Asterisk shut down')), this.shutdownGraceMs);
+    this.shutdownTimer.unref();
+  }
+
+  /** Log off politely (pending actions are answered first: Asterisk handles them in order), then close. */
+  close(): Promise<void> {
+    this.closeRequested = true;
+    const done = new Promise<void>((resolve) => {
+      if (this.status === 'closed') resolve();
+      else this.closeWaiters.push(resolve);
+    });
+    switch (this.status) {
+      case 'idle':
+      case 'waiting':
+        clearTimeout(this.reconnectTimer);
+        this.reconnectTimer = undefined;
+        this.setStatus('closed');
+        break;
+      case 'connecting':
+      case 'banner':
+      case 'login':
+        this.lost(new UpstreamClosedError('upstream connection closed by amigate'));
+        break;
+      case 'booting':
+      case 'ready':
+        this.setStatus('closing');
+        this.stopKeepalive();
+        this.internal([['Action', 'Logoff']], () => { /* Goodbye; Asterisk closes the socket next */ });
+        this.closeTimer = setTimeout(() => this.lost(new UpstreamClosedError('upstream connection closed by amigate')), this.closeTimeoutMs);
+        this.closeTimer.unref();
+        break;
+      default:
+        break;
+    }
+    return done;
+  }
+
+  // --- lifecycle ----------------------------------------------------------------
+
+  private setStatus(to: ConnectionStatus): void {
+    const from = this.status;
+    if (from === to) return;
+    this.status = to;
+    this.logger.debug({ from, to, generation: this.generation }, 'upstream connection status');
+    if (to === 'closed') {
+      for (const w of this.closeWaiters.splice(0)) w();
+    }
+  }
+
+  private connect(): void {
+    this.generation++;
+    this.ref = Object.freeze({ server: this.config.name, id: this.id, generation: this.generation });
+    this.live = true;
+    this.loggedIn = false;
+    this.eventsOn = false;
+    this.shutdownSeen = false;
+    this.written = [];
+    this.head = 0;
+    this.pendingCount = 0;
+    this.pingId = undefined;
+    this.misses = 0;
+    this.setStatus('connecting');
+    const gen = this.generation;
+    const abort = new AbortController();
+    this.abort = abort;
+    this.loginTimer = setTimeout(() => this.lost(new UpstreamClosedError(`no successful login within ${this.loginTimeoutMs} ms`)), this.loginTimeoutMs);
+    this.loginTimer.unref();
+    this.connector(this.config, { signal: abort.signal }).then(
+      (stream) => this.attach(gen, stream),
+      (err: unknown) => {
+        if (gen === this.generation) this.lost(asAmigateError(err));
+      },
+    );
+  }
+
+  private attach(gen: number, stream: Duplex): void {
+    if (gen !== this.generation || !this.live || this.status !== 'connecting') {
+      stream.destroy();
+      return;
+    }
+    this.stream = stream;
+    this.lastRx = performance.now();
+    const parser = new AmiParser(
+      {
+        onBanner: (line) => { if (this.live && gen === this.generation) this.onBanner(line); },
+        onMessage: (msg) => { if (this.live && gen === this.generation) this.onMessage(msg); },
+      },
+      { banner: true, maxLineBytes: 1 << 20, maxLines: 1e5, emitEmpty: false, legacyFollows: true },
+    );
+    stream.on('data', (chunk: Buffer) => {
+      if (gen !== this.generation) return;
+      this.lastRx = performance.now();
+      parser.write(chunk);
+    });
+    const gone = (err?: Error): void => {
+      if (gen !== this.generation) return;
+      if (err) this.lost(new UpstreamClosedError(`upstream socket error: ${err.message}`, { cause: err }));
+      else this.lost(new UpstreamClosedError(this.shutdownSeen ? 'Asterisk shut down' : 'upstream connection closed by Asterisk'));
+    };
+    stream.on('end', () => gone());
+    stream.on('close', () => gone());
+    stream.on('error', (err) => gone(err));
+    this.setStatus('banner');
+  }
+
+  /** Tear down the current generation once; then reconnect unless close() was called. */
+  private lost(err: AmigateError): void {
+    if (!this.live) return;
+    this.live = false;
+    const ref = this.ref;
+    const wasLoggedIn = this.loggedIn;
+    const from = this.status;
+    this.loggedIn = false;
+    this.eventsOn = false;
+    clearTimeout(this.loginTimer);
+    clearTimeout(this.bootTimer);
+    clearTimeout(this.closeTimer);
+    clearTimeout(this.shutdownTimer);
+    this.stopKeepalive();
+    this.abort?.abort();
+    this.abort = undefined;
+    this.stream?.destroy();
+    this.stream = undefined;
+    this.written = [];
+    this.head = 0;
+    this.pendingCount = 0;
+    this.pingId = undefined;
+    const callbacks = [...this.callbacks.values()];
+    this.callbacks.clear();
+    this.lastError = err;
+
+    const closing = this.closeRequested;
+    if (closing) {
+      this.logger.debug({ err: err.message }, 'upstream connection closed');
+    } else if (err instanceof UpstreamAuthError) {
+      this.logger.error({ err: err.message, generation: ref.generation }, 'upstream login refused');
+    } else if (wasLoggedIn || this.attempt === 0) {
+      this.logger.warn({ err: err.message, generation: ref.generation, status: from }, 'upstream connection lost');
+    } else {
+      this.logger.debug({ err: err.message, attempt: this.attempt }, 'upstream connect failed');
+    }
+
+    if (closing) {
+      this.setStatus('closed');
+    } else {
+      const delay = this.retryDelay(this.attempt++);
+      if (delay === null) {
+        this.logger.error({ attempts: this.attempt }, 'upstream connection: giving up reconnecting');
+        this.setStatus('closed');
+      } else {
+        this.setStatus('waiting');
+        this.reconnectTimer = setTimeout(() => {
+          this.reconnectTimer = undefined;
+          if (this.closeRequested || this.status !== 'waiting') return;
+          this.reconnects++;
+          this.connect();
+        }, delay);
+      }
+    }
+    for (const c of callbacks) {
+      clearTimeout(c.timer);
+      c.cb(undefined, err);
+    }
+    this.owner.down(this, ref, err, wasLoggedIn);
+  }
+
+  // --- inbound ------------------------------------------------------------------
+
+  private onBanner(line: string): void {
+    if (this.status !== 'banner') return;
+    if (!BANNER.test(line)) {
+      this.lost(new UpstreamProtocolError(`not an AMI banner: ${JSON.stringify(line.slice(0, 80))}`));
+      return;
+    }
+    this.banner = line;
+    this.setStatus('login');
+    if (this.md5) {
+      this.internal([['Action', 'Challenge'], ['AuthType', 'MD5']], (reply) => {
+        if (this.status !== 'login' || reply === undefined) return;
+        const challenge = reply.get('Challenge');
+        if (reply.get('Response')?.toLowerCase() === 'success' && challenge !== undefined) this.login(challenge);
+        else {
+          // e.g. a proxy in front of Asterisk without Challenge support: plain Secret instead.
+          this.logger.debug({ message: reply.get('Message') }, 'upstream refused Challenge; logging in with Secret');
+          this.login(undefined);
+        }
+      });
+    } else {
+      this.login(undefined);
+    }
+  }
+
+  private login(challenge: string | undefined): void {
+    this.eventsOn = this.owner.claimEvents(this);
+    const cfg = this.config;
+    const auth: Array<[string, string]> = challenge === undefined
+      ? [['Secret', cfg.secret]]
+      : [['AuthType', 'MD5'], ['Key', md5Key(challenge, cfg.secret)]];
+    this.internal(
+      [['Action', 'Login'], ['Username', cfg.username], ...auth, ['Events', this.eventsOn ? 'on' : 'off']],
+      (reply, err) => {
+        if (this.status !== 'login') return;
+        if (reply === undefined) {
+          if (err && !(err instanceof UpstreamClosedError)) this.lost(err); // could not even build the Login
+          return;
+        }
+        if (reply.get('Response')?.toLowerCase() !== 'success') {
+          // Asterisk closes the socket itself after "Authentication failed" (S8).
+          this.lost(new UpstreamAuthError(`${cfg.name}: login as ${cfg.username} refused: ${reply.get('Message') ?? '(no message)'}`));
+          return;
+        }
+        this.loggedIn = true;
+        clearTimeout(this.loginTimer);
+        this.logger.info({ generation: this.generation, events: this.eventsOn, banner: this.banner }, 'upstream logged in');
+        if (this.eventsOn) {
+          this.setStatus('booting');
+          this.bootTimer = setTimeout(() => this.becomeReady('boot timeout'), this.bootTimeoutMs);
+          this.bootTimer.unref();
+        } else {
+          this.becomeReady('events off');
+        }
+      },
+    );
+  }
+
+  private becomeReady(why: string): void {
+    if (this.status !== 'booting' && this.status !== 'login') return;
+    clearTimeout(this.bootTimer);
+    this.attempt = 0;
+    this.setStatus('ready');
+    this.logger.debug({ why }, 'upstream connection ready');
+    this.startKeepalive();
+    this.owner.ready(this);
+  }
+
+  private onMessage(msg: AmiMessage): void {
+    if (msg.isResponse) {
+      const id = msg.get('ActionID');
+      this.answered(id);
+      if (isInternalActionId(id)) {
+        const c = this.callbacks.get(id!);
+        if (c) {
+          this.callbacks.delete(id!);
+          clearTimeout(c.timer);
+          c.cb(msg, undefined);
+        }
+        return;
+      }
+    }
+    if (!this.loggedIn) {
+      this.logger.debug({ kind: msg.kind }, 'upstream packet before login dropped');
+      return;
+    }
+    if (msg.fault !== undefined) this.logger.warn({ fault: msg.fault, kind: msg.kind }, 'oversized upstream packet truncated');
+    if (msg.isEvent) {
+      const name = msg.get('Event');
+      if (name === 'Shutdown') {
+        this.logger.warn({ restart: msg.get('Restart') }, 'Asterisk is shutting down');
+        this.owner.message(this, msg);
+        this.expectShutdown();
+        this.owner.shutdown(this);
+        return;
+      }
+      if (name === 'FullyBooted' && this.status === 'booting') {
+        this.owner.message(this, msg);
+        this.becomeReady('FullyBooted');
+        return;
+      }
+    }
+    this.owner.message(this, msg);
+  }
+
+  /**
+   * A `Response:` arrived. Asterisk answers a session's actions strictly in
+   * order, one Response each (S26), so it ends the oldest written action; when
+   * the ActionID names a later one, the ones before it were never answered.
+   */
+  private answered(id: string | undefined): void {
+    const w = this.written;
+    let k = this.head;
+    if (k >= w.length) return;
+    if (id !== undefined && w[k]!.id !== id) {
+      for (let i = k + 1; i < w.length; i++) {
+        if (w[i]!.id === id) { k = i; break; }
+      }
+    }
+    for (let i = this.head; i <= k; i++) if (!w[i]!.internal) this.pendingCount--;
+    this.head = k + 1;
+    this.headSince = performance.now();
+    if (this.head === w.length) {
+      this.written = [];
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > w.length) {
+      this.written = w.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  // --- keepalive ----------------------------------------------------------------
+
+  private startKeepalive(): void {
+    const seconds = this.config.keepalive;
+    if (!(seconds > 0)) return;
+    this.lastTick = performance.now();
+    this.keepaliveTimer = setInterval(() => this.tick(), seconds * 1000);
+    this.keepaliveTimer.unref();
+  }
+
+  private stopKeepalive(): void {
+    clearInterval(this.keepaliveTimer);
+    this.keepaliveTimer = undefined;
+  }
+
+  /**
+   * Every `keepalive` seconds. A tick is a miss when our Ping is unanswered and
+   * nothing at all arrived since the previous tick, unless the oldest
+   * unanswered action may legitimately block the session (a synchronous
+   * Originate holds it for up to its Timeout, and our Ping queues behind it).
+   */
+  private tick(): void {
+    if (this.status !== 'ready') return;
+    const now = performance.now();
+    const heard = this.lastRx > this.lastTick;
+    this.lastTick = now;
+    if (this.pingId !== undefined && !heard && !this.headMayBlock(now)) {
+      this.misses++;
+      if (this.misses >= Math.max(1, this.config.keepalivemisses)) {
+        this.lost(new UpstreamClosedError(`no answer to ${this.misses} keepalive Pings`));
+        return;
+      }
+    } else {
+      this.misses = 0;
+    }
+    if (this.pingId === undefined) {
+      this.pingId = this.internal([['Action', 'Ping']], () => { this.pingId = undefined; });
+    }
+  }
+
+  private headMayBlock(now: number): boolean {
+    const h = this.written[this.head];
+    return h !== undefined && h.holdMs > 0 && now - this.headSince < h.holdMs;
+  }
+}
+
+/** How long Asterisk may block the session on this action before answering (ms, 0 = not a blocking action). */
+function blockingHoldMs(msg: AmiMessage): number {
+  const action = msg.getNonEmpty('Action');
+  if (action === undefined || action.length !== 9 || action.toLowerCase() !== 'originate') return 0;
+  if (isAstTrue(msg.get('Async'))) return 0;
+  const t = Number.parseInt(msg.get('Timeout') ?? '', 10);
+  return (Number.isFinite(t) && t > 0 ? t : ORIGINATE_DEFAULT_TIMEOUT_MS) + 1000;
+}
+
+function asAmigateError(err: unknown): AmigateError {
+  if (err instanceof AmigateError) return err;
+  const e = err instanceof Error ? err : new Error(String(err));
+  return new UpstreamClosedError(`upstream connect failed: ${e.message}`, { cause: e });
+}

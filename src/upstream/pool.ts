@@ -1,0 +1,295 @@
+// N connections to one Asterisk. Exactly one of them is the event connection
+// (logged in with `Events: on`); the others log in with `Events: off`, so each
+// broadcast event arrives once (S17). Actions go to the ready connection with
+// the fewest unanswered ones.
+//
+//   slot 0  [ready, events]  <- broadcast events, some actions
+//   slot 1  [ready]          <- actions
+//   slot 2  [waiting]        (backoff, then reconnect with Events: off)
+//
+// The event role is sticky: it moves only when its connection dies, to another
+// ready one (`Action: Events / EventMask: on`), and a returning connection logs
+// in with events off. Moving it back would need a moment with two event
+// connections (duplicates) or none (a gap), so it stays where it is.
+//
+// The server is ready when a connection is usable, the event connection has
+// booted (FullyBooted or bootTimeoutMs) and ListCommands has been read for this
+// up-period (S12: module actions register their own privileges).
+
+import type pino from 'pino';
+import type { AmiMessage } from '../protocol/message.js';
+import { privilegeToMask } from '../protocol/privileges.js';
+import { AmigateError, UpstreamOverloadedError, UpstreamUnavailableError } from '../errors.js';
+import type { ServerStats, UpstreamConfig, UpstreamListener, UpstreamRef } from './types.js';
+import { UpstreamConnection, type ConnectionOwner } from './connection.js';
+import type { Connector } from './connector.js';
+import type { RetryDelay } from './backoff.js';
+
+export interface ActionPrivilege { name: string; mask: number }
+
+export interface PoolOptions {
+  config: UpstreamConfig;
+  listener: UpstreamListener;
+  logger: pino.Logger;
+  connector: Connector;
+  retryDelay: RetryDelay;
+  /** @default 1000 */
+  maxPendingActions?: number;
+  /** ms the event connection waits for FullyBooted. @default 2000 */
+  bootTimeoutMs?: number;
+  /** ms to wait for the ListCommands reply before declaring the server ready without it. @default 5000 */
+  listCommandsTimeoutMs?: number;
+  loginTimeoutMs?: number;
+  closeTimeoutMs?: number;
+  shutdownGraceMs?: number;
+  md5?: boolean;
+}
+
+export class Pool implements ConnectionOwner {
+  readonly name: string;
+  readonly connections: readonly UpstreamConnection[];
+  private readonly listener: UpstreamListener;
+  private readonly logger: pino.Logger;
+  private readonly maxPending: number;
+  private readonly listTimeoutMs: number;
+  private eventConn: UpstreamConnection | undefined;
+  /** The event connection finished booting (or a promotion completed) since the server was last fully down. */
+  private booted = false;
+  private shuttingDown = false;
+  private closed = false;
+  /** Last readiness announced through serverState(). */
+  private announced = false;
+  /** ListCommands state for the current up-period. */
+  private listing: 'no' | 'running' | 'done' = 'no';
+  private commands: ReadonlyMap<string, ActionPrivilege> | undefined;
+  private rr = 0;
+
+  constructor(opts: PoolOptions) {
+    this.name = opts.config.name;
+    this.listener = opts.listener;
+    this.logger = opts.logger;
+    this.maxPending = opts.config.maxpendingactions ?? opts.maxPendingActions ?? 1000;
+    this.listTimeoutMs = opts.listCommandsTimeoutMs ?? 5000;
+    const n = Math.max(1, Math.floor(opts.config.connections || 1));
+    const conns: UpstreamConnection[] = [];
+    for (let id = 0; id < n; id++) {
+      conns.push(new UpstreamConnection({
+        config: opts.config,
+        id,
+        owner: this,
+        logger: opts.logger.child({ conn: id }),
+        connector: opts.connector,
+        retryDelay: opts.retryDelay,
+        ...(opts.bootTimeoutMs !== undefined ? { bootTimeoutMs: opts.bootTimeoutMs } : {}),
+        ...(opts.loginTimeoutMs !== undefined ? { loginTimeoutMs: opts.loginTimeoutMs } : {}),
+        ...(opts.closeTimeoutMs !== undefined ? { closeTimeoutMs: opts.closeTimeoutMs } : {}),
+        ...(opts.shutdownGraceMs !== undefined ? { shutdownGraceMs: opts.shutdownGraceMs } : {}),
+        ...(opts.md5 !== undefined ? { md5: opts.md5 } : {}),
+      }));
+    }
+    this.connections = conns;
+  }
+
+  start(): void {
+    for (const c of this.connections) c.start();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.evaluate();
+    await Promise.all(this.connections.map((c) => c.close()));
+  }
+
+  isReady(): boolean { return this.announced; }
+
+  /** The exact banner last received from this server. */
+  get banner(): string | undefined {
+    let best: UpstreamConnection | undefined;
+    for (const c of this.connections) if (c.banner !== undefined && (best === undefined || c.generation > best.generation)) best = c;
+    return best?.banner;
+  }
+
+  get actionPrivileges(): ReadonlyMap<string, ActionPrivilege> | undefined { return this.commands; }
+
+  get pending(): number {
+    let n = 0;
+    for (const c of this.connections) n += c.pending;
+    return n;
+  }
+
+  /**
+   * Write a router action on the usable connection with the fewest unanswered
+   * actions; on a tie, prefer one that does not carry the event stream (its
+   * responses queue behind event writes in Asterisk's session thread), then
+   * round-robin.
+   */
+  send(msg: AmiMessage): UpstreamRef {
+    if (!this.announced) throw new UpstreamUnavailableError(`Upstream ${this.name} is not available`);
+    const conns = this.connections;
+    let total = 0;
+    for (const c of conns) total += c.pending;
+    if (total >= this.maxPending) throw new UpstreamOverloadedError();
+    const n = conns.length;
+    let best: UpstreamConnection | undefined;
+    let bestScore = Infinity;
+    let bestIndex = 0;
+    for (let k = 0; k < n; k++) {
+      const i = (this.rr + k) % n;
+      const c = conns[i]!;
+      if (!c.usable) continue;
+      const score = c.pending * 2 + (c.events ? 1 : 0);
+      if (score < bestScore) { best = c; bestScore = score; bestIndex = i; }
+    }
+    if (best === undefined) throw new UpstreamUnavailableError(`Upstream ${this.name} is not available`);
+    this.rr = (bestIndex + 1) % n;
+    return best.send(msg);
+  }
+
+  stats(): ServerStats {
+    let ready = 0;
+    let reconnects = 0;
+    let pending = 0;
+    const connections = this.connections.map((c) => {
+      if (c.usable) ready++;
+      reconnects += c.reconnects;
+      pending += c.pending;
+      return {
+        id: c.id, generation: c.generation, status: c.status, pending: c.pending,
+        events: c === this.eventConn, reconnects: c.reconnects, lastError: c.lastError?.message,
+      };
+    });
+    const loggedIn = this.connections.some((c) => c.status === 'booting' || c.status === 'ready');
+    return {
+      name: this.name,
+      state: this.closed ? 'closed' : this.announced ? 'ready' : loggedIn ? 'booting' : 'down',
+      ready: this.announced,
+      connectionsReady: ready,
+      connectionsTotal: this.connections.length,
+      reconnects,
+      pending,
+      eventConnection: this.eventConn?.id ?? null,
+      banner: this.banner,
+      connections,
+    };
+  }
+
+  // --- ConnectionOwner --------------------------------------------------------------
+
+  claimEvents(conn: UpstreamConnection): boolean {
+    if (this.closed) return false;
+    if (this.eventConn === undefined) this.eventConn = conn;
+    return this.eventConn === conn;
+  }
+
+  ready(conn: UpstreamConnection): void {
+    if (conn === this.eventConn) this.booted = true;
+    else if (this.eventConn === undefined) this.promote(conn);
+    this.evaluate();
+  }
+
+  message(conn: UpstreamConnection, msg: AmiMessage): void {
+    this.listener.message(msg, conn.ref);
+  }
+
+  down(conn: UpstreamConnection, ref: UpstreamRef, err: AmigateError, loggedIn: boolean): void {
+    if (conn === this.eventConn) {
+      this.eventConn = undefined;
+      if (!this.closed) {
+        const next = this.connections.find((c) => c.usable);
+        if (next) this.promote(next);
+      }
+    }
+    if (loggedIn) this.listener.connectionDown(ref, err);
+    this.evaluate();
+  }
+
+  shutdown(_conn: UpstreamConnection): void {
+    if (this.shuttingDown) return;
+    this.shuttingDown = true;
+    for (const c of this.connections) c.expectShutdown();
+    this.evaluate();
+  }
+
+  // --- internals ------------------------------------------------------------------
+
+  /** Make a ready connection the event connection (its predecessor is gone). */
+  private promote(conn: UpstreamConnection): void {
+    this.eventConn = conn;
+    this.logger.info({ conn: conn.id }, 'event connection moved');
+    conn.enableEvents((ok) => {
+      if (this.eventConn !== conn) return;
+      if (!ok) this.logger.warn({ conn: conn.id }, 'upstream did not confirm Events: on');
+      this.booted = true;
+      this.evaluate();
+    });
+  }
+
+  /** Recompute readiness and announce changes. */
+  private evaluate(): void {
+    let usable: UpstreamConnection | undefined;
+    let loggedIn = false;
+    for (const c of this.connections) {
+      if (c.usable && (usable === undefined || c === this.eventConn)) usable = c;
+      if (c.status === 'booting' || c.status === 'ready' || c.status === 'closing') loggedIn = true;
+    }
+    if (!loggedIn) {
+      // Everything is down: the next login must boot again (and Shutdown is over).
+      this.booted = false;
+      this.shuttingDown = false;
+    }
+    const up = !this.closed && !this.shuttingDown && this.booted && usable !== undefined;
+    if (up && !this.announced) {
+      if (this.listing === 'no') {
+        this.listCommands(usable!); // its callback evaluates again
+        return;
+      }
+      if (this.listing === 'running') return;
+      this.announced = true;
+      this.logger.info({ commands: this.commands?.size }, 'upstream server ready');
+      this.listener.serverState(this.name, true);
+    } else if (!up && this.announced) {
+      this.announced = false;
+      this.listing = 'no';
+      this.logger.warn('upstream server not ready');
+      this.listener.serverState(this.name, false);
+    } else if (!up && this.listing === 'done') {
+      this.listing = 'no';
+    }
+  }
+
+  /** Refresh the action -> privilege table (S12), then let evaluate() declare the server ready. */
+  private listCommands(conn: UpstreamConnection): void {
+    this.listing = 'running';
+    conn.internal([['Action', 'ListCommands']], (reply, err) => {
+      if (reply !== undefined && reply.get('Response')?.toLowerCase() === 'success') {
+        this.commands = parseListCommands(reply);
+      } else {
+        this.logger.warn({ err: err?.message ?? reply?.get('Message') }, 'ListCommands failed; keeping the previous action privileges');
+      }
+      if (this.listing !== 'running') return;
+      this.listing = 'done';
+      this.evaluate();
+    }, this.listTimeoutMs);
+  }
+}
+
+/**
+ * ListCommands reply (main/manager.c action_listcommands()): one header per
+ * action, `<Action>: <synopsis>  (Priv: <authority_to_str>)`. `<none>` is 0;
+ * the trailing `all` that authority_to_str() adds is dropped (privilegeToMask).
+ */
+export function parseListCommands(reply: AmiMessage): Map<string, ActionPrivilege> {
+  const out = new Map<string, ActionPrivilege>();
+  for (let i = 1; i < reply.lines.length; i++) {
+    const line = reply.lines[i]!;
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    const open = line.lastIndexOf('(Priv:');
+    if (open < 0 || !line.endsWith(')')) continue;
+    const name = line.slice(0, colon);
+    if (name.toLowerCase() === 'actionid') continue;
+    const mask = privilegeToMask(line.slice(open + 6, line.length - 1));
+    out.set(name.toLowerCase(), { name, mask });
+  }
+  return out;
+}
