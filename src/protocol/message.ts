@@ -171,9 +171,24 @@ export class AmiMessage {
 
 /** `Key: Value`, refusing anything that would break framing (header injection). */
 export function headerLine(key: string, value: string): string {
+  key = toByteString(key);
+  value = toByteString(value);
   if (key.length === 0 || hasBadKeyChar(key)) throw new HeaderInjectionError(`invalid AMI header name ${JSON.stringify(key)}`);
   if (hasCrLf(value)) throw new HeaderInjectionError(`CR or LF in the value of AMI header ${key}`);
   return key + ': ' + value;
+}
+
+/**
+ * Lines are byte strings (one char per byte, latin1). Text holding a char above
+ * U+00FF is stored as its UTF-8 bytes instead: latin1 encoding keeps only the low
+ * byte, so U+010A would reach the wire as a bare LF (header injection), while
+ * UTF-8 never encodes a non-ASCII char with a byte below 0x80.
+ */
+function toByteString(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    if (s.charCodeAt(i) > 0xff) return Buffer.from(s, 'utf8').toString('latin1');
+  }
+  return s;
 }
 
 function hasCrLf(s: string): boolean {

@@ -73,11 +73,13 @@ function inString(big: string, small: string): boolean {
 const TRUE_WORDS = new Set(['yes', 'true', 'y', 't', '1', 'on']);
 const FALSE_WORDS = new Set(['no', 'false', 'n', 'f', '0', 'off']);
 
+/** main/utils.c ast_true(): strcasecmp() against the words, blanks not trimmed (`on ` is not true). */
 export function isAstTrue(s: string | undefined): boolean {
-  return s !== undefined && TRUE_WORDS.has(s.trim().toLowerCase());
+  return s !== undefined && s.length <= 5 && TRUE_WORDS.has(s.toLowerCase());
 }
+/** main/utils.c ast_false(): as ast_true(), for the false words. */
 export function isAstFalse(s: string | undefined): boolean {
-  return s !== undefined && FALSE_WORDS.has(s.trim().toLowerCase());
+  return s !== undefined && s.length <= 5 && FALSE_WORDS.has(s.toLowerCase());
 }
 
 /**
@@ -99,6 +101,8 @@ export function stringsToMask(value: string | undefined): number {
 
 /** authority_to_str(): `call,all` for call events, `<none>` for 0. */
 export function authorityToStr(mask: number): string {
+  // EVENT_FLAG_SHUTDOWN (-1) marks session-close events and prints as <none>.
+  if (mask === -1) return '<none>';
   const out: string[] = [];
   for (let i = 0; i < PERMS.length - 1; i++) {
     const [label, num] = PERMS[i]!;
