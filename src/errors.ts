@@ -71,3 +71,13 @@ export class TlsError extends AmigateError {
 export class UsageError extends AmigateError {
   constructor(message: string) { super('AMIGATE_ERR_USAGE', message); }
 }
+
+/** An event filter (manager.conf eventfilter or the Filter action) does not compile or is malformed (S20). */
+export class FilterSyntaxError extends AmigateError {
+  /** 'compile': the regex does not compile (FILTER_COMPILE_FAIL); 'format': bad criteria (FILTER_FORMAT_ERROR). */
+  readonly kind: 'compile' | 'format';
+  constructor(kind: 'compile' | 'format', message: string) {
+    super('AMIGATE_ERR_FILTER_SYNTAX', message);
+    this.kind = kind;
+  }
+}
