@@ -34,6 +34,8 @@ export interface FakeOptions {
   banner?: string;
   /** Custom answer to a non-internal action: wire text, or null for no answer. */
   onAction?: (session: FakeSession, msg: AmiMessage) => string | null | undefined;
+  /** Actions (lower-case names) received but never answered. */
+  ignore?: string[];
   /** Reject connects (connection refused). */
   refuse?: boolean;
 }
@@ -93,6 +95,7 @@ export class FakeSession {
     const id = msg.get('ActionID');
     const idLine = id === undefined ? '' : `ActionID: ${id}\r\n`;
     const o = this.fake.opts;
+    if (o.ignore?.includes(action)) return;
     switch (action) {
       case 'challenge':
         if (o.challenge === false) this.write(`Response: Error\r\n${idLine}Message: Invalid/unknown command: Challenge. Use Action: ListCommands to show available commands.\r\n\r\n`);
