@@ -14,9 +14,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const CODE = /^AMIGATE_ERR_[A-Z_]+$/;
 
 type Ctor = new (...args: unknown[]) => AmigateError;
-const subclasses = Object.entries(errors).filter(
-  (e): e is [string, Ctor] => typeof e[1] === 'function' && e[1] !== AmigateError && e[1].prototype instanceof AmigateError,
-);
+const subclasses: Array<[string, Ctor]> = Object.entries(errors as Record<string, unknown>)
+  .filter(([, v]) => typeof v === 'function' && v !== AmigateError && (v as Ctor).prototype instanceof AmigateError)
+  .map(([k, v]) => [k, v as Ctor]);
 
 /** Constructors differ; try the usual shapes. Returns undefined if none fits. */
 function instantiate(C: Ctor): AmigateError | undefined {
