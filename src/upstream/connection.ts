@@ -23,11 +23,11 @@ import type pino from 'pino';
 import { AmiMessage } from '../protocol/message.js';
 import { AmiParser } from '../protocol/parser.js';
 import { md5Key } from '../protocol/md5-challenge.js';
-import { isAstTrue } from '../protocol/privileges.js';
 import { AmigateError, UpstreamAuthError, UpstreamClosedError, UpstreamProtocolError } from '../errors.js';
 import type { ConnectionStatus, UpstreamConfig, UpstreamRef } from './types.js';
 import type { Connector } from './connector.js';
 import type { RetryDelay } from './backoff.js';
+import { InFlight, blockingHoldMs } from './in-flight.js';
 
 export const INTERNAL_ACTION_ID_PREFIX = 'amigate-int-';
 
@@ -37,9 +37,6 @@ export function isInternalActionId(id: string | undefined): boolean {
 
 /** Asterisk banners, and those of AMI proxies that asterisk-java accepts (`Asterisk Call Manager Proxy/`). */
 const BANNER = /^Asterisk [A-Za-z ]*\/\S/;
-
-/** main/manager.c action_originate(): a non-async Originate blocks the session for up to `Timeout` ms (default 30000). */
-const ORIGINATE_DEFAULT_TIMEOUT_MS = 30_000;
 
 /** What the pool learns from its connections (the pool implements it). */
 export interface ConnectionOwner {
@@ -73,14 +70,6 @@ export interface ConnectionOptions {
   shutdownGraceMs?: number;
   /** Try MD5 Challenge login first (falls back to a plain Secret when refused). @default true */
   md5?: boolean;
-}
-
-/** An action written on this socket and not yet answered by a `Response:` packet. */
-interface Written {
-  id: string | undefined;
-  internal: boolean;
-  /** How long Asterisk may legitimately block the session on it (sync Originate). */
-  holdMs: number;
 }
 
 type InternalCallback = (reply: AmiMessage | undefined, err: AmigateError | undefined) => void;
@@ -117,11 +106,7 @@ export class UpstreamConnection {
   /** Logged in (or promoted) with events on. */
   private eventsOn = false;
   private shutdownSeen = false;
-  private written: Written[] = [];
-  private head = 0;
-  /** When the current head of `written` became the head (Asterisk started on it). */
-  private headSince = 0;
-  private pendingCount = 0;
+  private readonly inFlight = new InFlight();
   private readonly callbacks = new Map<string, { cb: InternalCallback; timer: NodeJS.Timeout | undefined }>();
   private seq = 0;
   private lastRx = 0;
@@ -157,7 +142,7 @@ export class UpstreamConnection {
   }
 
   /** Router actions written and not yet answered. */
-  get pending(): number { return this.pendingCount; }
+  get pending(): number { return this.inFlight.pending; }
 
   /** True for the event connection (logged in or promoted with events on). */
   get events(): boolean { return this.eventsOn; }
@@ -175,9 +160,7 @@ export class UpstreamConnection {
    * The pool only calls this on a usable connection.
    */
   send(msg: AmiMessage): UpstreamRef {
-    this.written.push({ id: msg.get('ActionID'), internal: false, holdMs: blockingHoldMs(msg) });
-    if (this.written.length - this.head === 1) this.headSince = performance.now();
-    this.pendingCount++;
+    this.inFlight.push(msg.get('ActionID'), false, blockingHoldMs(msg), performance.now());
     this.stream!.write(msg.toBuffer());
     return this.ref;
   }
@@ -209,8 +192,7 @@ export class UpstreamConnection {
       timer.unref();
     }
     this.callbacks.set(id, { cb, timer });
-    this.written.push({ id, internal: true, holdMs: 0 });
-    if (this.written.length - this.head === 1) this.headSince = performance.now();
+    this.inFlight.push(id, true, 0, performance.now());
     this.stream.write(msg.toBuffer());
     return id;
   }
@@ -283,9 +265,7 @@ export class UpstreamConnection {
     this.loggedIn = false;
     this.eventsOn = false;
     this.shutdownSeen = false;
-    this.written = [];
-    this.head = 0;
-    this.pendingCount = 0;
+    this.inFlight.clear();
     this.pingId = undefined;
     this.misses = 0;
     this.setStatus('connecting');
@@ -350,9 +330,7 @@ export class UpstreamConnection {
     this.abort = undefined;
     this.stream?.destroy();
     this.stream = undefined;
-    this.written = [];
-    this.head = 0;
-    this.pendingCount = 0;
+    this.inFlight.clear();
     this.pingId = undefined;
     const callbacks = [...this.callbacks.values()];
     this.callbacks.clear();
@@ -465,7 +443,7 @@ export class UpstreamConnection {
   private onMessage(msg: AmiMessage): void {
     if (msg.isResponse) {
       const id = msg.get('ActionID');
-      this.answered(id);
+      this.inFlight.answered(id, performance.now());
       if (isInternalActionId(id)) {
         const c = this.callbacks.get(id!);
         if (c) {
@@ -499,32 +477,6 @@ export class UpstreamConnection {
     this.owner.message(this, msg);
   }
 
-  /**
-   * A `Response:` arrived. Asterisk answers a session's actions strictly in
-   * order, one Response each (S26), so it ends the oldest written action; when
-   * the ActionID names a later one, the ones before it were never answered.
-   */
-  private answered(id: string | undefined): void {
-    const w = this.written;
-    let k = this.head;
-    if (k >= w.length) return;
-    if (id !== undefined && w[k]!.id !== id) {
-      for (let i = k + 1; i < w.length; i++) {
-        if (w[i]!.id === id) { k = i; break; }
-      }
-    }
-    for (let i = this.head; i <= k; i++) if (!w[i]!.internal) this.pendingCount--;
-    this.head = k + 1;
-    this.headSince = performance.now();
-    if (this.head === w.length) {
-      this.written = [];
-      this.head = 0;
-    } else if (this.head > 1024 && this.head * 2 > w.length) {
-      this.written = w.slice(this.head);
-      this.head = 0;
-    }
-  }
-
   // --- keepalive ----------------------------------------------------------------
 
   private startKeepalive(): void {
@@ -551,7 +503,7 @@ export class UpstreamConnection {
     const now = performance.now();
     const heard = this.lastRx > this.lastTick;
     this.lastTick = now;
-    if (this.pingId !== undefined && !heard && !this.headMayBlock(now)) {
+    if (this.pingId !== undefined && !heard && !this.inFlight.headMayBlock(now)) {
       this.misses++;
       if (this.misses >= Math.max(1, this.config.keepalivemisses)) {
         this.lost(new UpstreamClosedError(`no answer to ${this.misses} keepalive Pings`));
@@ -564,20 +516,6 @@ export class UpstreamConnection {
       this.pingId = this.internal([['Action', 'Ping']], () => { this.pingId = undefined; });
     }
   }
-
-  private headMayBlock(now: number): boolean {
-    const h = this.written[this.head];
-    return h !== undefined && h.holdMs > 0 && now - this.headSince < h.holdMs;
-  }
-}
-
-/** How long Asterisk may block the session on this action before answering (ms, 0 = not a blocking action). */
-function blockingHoldMs(msg: AmiMessage): number {
-  const action = msg.getNonEmpty('Action');
-  if (action === undefined || action.length !== 9 || action.toLowerCase() !== 'originate') return 0;
-  if (isAstTrue(msg.get('Async'))) return 0;
-  const t = Number.parseInt(msg.get('Timeout') ?? '', 10);
-  return (Number.isFinite(t) && t > 0 ? t : ORIGINATE_DEFAULT_TIMEOUT_MS) + 1000;
 }
 
 function asAmigateError(err: unknown): AmigateError {
