@@ -19,7 +19,7 @@
 import type pino from 'pino';
 import type { AmiMessage } from '../protocol/message.js';
 import { privilegeToMask } from '../protocol/privileges.js';
-import { AmigateError, UpstreamOverloadedError, UpstreamUnavailableError } from '../errors.js';
+import { AmigateError, UpstreamClosedError, UpstreamOverloadedError, UpstreamUnavailableError } from '../errors.js';
 import type { ServerStats, UpstreamConfig, UpstreamListener, UpstreamRef } from './types.js';
 import { UpstreamConnection, type ConnectionOwner } from './connection.js';
 import type { Connector } from './connector.js';
@@ -199,7 +199,8 @@ export class Pool implements ConnectionOwner {
         if (next) this.promote(next);
       }
     }
-    if (loggedIn) this.listener.connectionDown(ref, err);
+    // Clients get the documented `Upstream connection lost`; the specific reason stays in `cause` and the logs.
+    if (loggedIn) this.listener.connectionDown(ref, new UpstreamClosedError(undefined, { cause: err }));
     this.evaluate();
   }
 

@@ -117,6 +117,9 @@ t.test('the event connection dies: another is promoted, events continue once, th
   t.equal(promoted[0]!.msg.get('EventMask'), 'on');
   t.equal(h.downs.length, 1);
   t.same(h.downs[0]!.ref, { server: 'pbx1', id: evIndex, generation: 1 });
+  t.equal(h.downs[0]!.err.code, 'AMIGATE_ERR_UPSTREAM_CLOSED');
+  t.equal(h.downs[0]!.err.message, 'Upstream connection lost', 'what the client is told');
+  t.match((h.downs[0]!.err.cause as Error).message, /closed by Asterisk/, 'the reason stays in the cause');
   await waitFor(() => h.pool.stats().connectionsReady === 2, 2000, 'dead one back');
   t.same(h.states, [true], 'the server never stopped being ready');
   const relogin = h.fake.actions('login').at(-1)!.msg;
