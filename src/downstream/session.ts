@@ -207,7 +207,14 @@ export class Session implements EventSink {
   private pump(): void {
     while (this.busy === false && this.queue.length > 0 && this.status !== 'closing' && this.status !== 'closed') {
       const msg = this.queue.shift()!;
-      this.handle(msg);
+      try {
+        this.handle(msg);
+      } catch (err) {
+        // Input must never crash the proxy: answer, log through observe, go on.
+        this.busy = false;
+        this.writeReply(undefined, 'Error', 'Internal error');
+        this.services.observe({ type: 'action', session: this, action: msg.getNonEmpty('Action') ?? '', msg, result: 'error', rule: 'internal-error: ' + String((err as Error)?.message ?? err), latencyMs: 0 });
+      }
     }
     if (this.paused && this.queue.length < this.services.maxPendingActions) {
       this.paused = false;
@@ -444,13 +451,13 @@ export class Session implements EventSink {
     clearTimeout(w.timer);
     setImmediate(() => {
       if (this.status !== 'ready') return;
-      const idPair: Array<[string, string]> = w.id === undefined ? [] : [['ActionID', w.id]];
-      this.writer.write(AmiMessage.from([['Response', 'Success'], ...idPair, ['Message', 'Waiting for Event completed.']]).toBuffer());
+      const idLine = w.id === undefined ? [] : ['ActionID: ' + w.id];
+      this.writer.write(new AmiMessage(['Response: Success', ...idLine, 'Message: Waiting for Event completed.']).toBuffer());
       const held = this.held;
       this.held = [];
       this.heldBytes = 0;
       for (const b of held) this.writer.write(b);
-      this.writer.write(AmiMessage.from([['Event', 'WaitEventComplete'], ...idPair]).toBuffer());
+      this.writer.write(new AmiMessage(['Event: WaitEventComplete', ...idLine]).toBuffer());
       this.idle();
     });
   }
@@ -472,7 +479,9 @@ export class Session implements EventSink {
   /** A response whose first pair is Response:, with the request's ActionID second. */
   private writeResponse(req: AmiMessage, pairs: Array<[string, string]>): void {
     const m = AmiMessage.from(pairs);
-    if (req.has('ActionID')) m.insertAfter(0, 'ActionID', req.get('ActionID')!);
+    // The client's ActionID is echoed raw, as Asterisk does: a lone CR is legal
+    // inside a value (S2), so it must not go through the injection check.
+    if (req.has('ActionID')) m.lines.splice(1, 0, 'ActionID: ' + req.get('ActionID')!);
     this.writer.write(m.toBuffer());
   }
 
