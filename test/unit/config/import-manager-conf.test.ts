@@ -350,3 +350,10 @@ t.test('cli: exit 1 when Asterisk would refuse the file; usage and read errors',
   t.equal(await run(['--help'], h.io), 0);
   t.match(h.out(), /usage: amigate import-manager-conf/);
 });
+
+t.test('docs/import-manager-conf.md shows the real output for freepbx.conf', async (t) => {
+  const doc = readFileSync(join(FIXTURES, '../../../docs/import-manager-conf.md'), 'utf8');
+  const m = /freepbx\.conf`:\n\n```yaml\n([\s\S]*?)```\n/.exec(doc);
+  t.ok(m, 'the example is there');
+  t.equal(m?.[1], importManagerConf(fixture('freepbx.conf'), { source: '/etc/asterisk/manager.conf' }).yaml);
+});
