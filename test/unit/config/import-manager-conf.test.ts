@@ -7,6 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { formatFinding, importManagerConf, type Finding, type ImportResult } from '../../../src/config/import-manager-conf.js';
 import { run } from '../../../src/cli/import-manager-conf.js';
+import { parseConfig } from '../../../src/config/load.js';
+import { asteriskAllows, parseAclValue } from '../../../src/config/manager-conf/acl-rules.js';
+import { Acl } from '../../../src/policy/acl.js';
 import type { CliIo } from '../../../src/cli/types.js';
 import { loadTranscript, stream } from '../../helpers/transcripts.js';
 
@@ -356,4 +359,67 @@ t.test('docs/import-manager-conf.md shows the real output for freepbx.conf', asy
   const m = /freepbx\.conf`:\n\n```yaml\n([\s\S]*?)```\n/.exec(doc);
   t.ok(m, 'the example is there');
   t.equal(m?.[1], importManagerConf(fixture('freepbx.conf'), { source: '/etc/asterisk/manager.conf' }).yaml);
+});
+
+// --- the output loads with the real config loader ----------------------------
+
+const WRAP = [
+  'listeners:',
+  '  - { name: plain, bindaddr: 127.0.0.1, port: 0 }',
+  'upstreams:',
+  '  - { name: pbx1, host: 127.0.0.1, port: 5038, username: amigate, secret: upstream-secret }',
+  '',
+].join('\n');
+
+/** The import's YAML, with the general block uncommented, plus listeners/upstreams. */
+function wrapped(r: ImportResult): string {
+  const yaml = r.yaml.replace(/^# (general:|  \w+: .*)$/gm, '$1');
+  return yaml + WRAP;
+}
+
+t.test('every fixture\'s output loads with parseConfig, general block uncommented', async (t) => {
+  for (const name of ['sample-mark.conf', 'transcripts.conf', 'freepbx.conf', 'templates.conf', 'advanced-filters.conf', 'crlf-spacing.conf']) {
+    const r = importManagerConf(fixture(name));
+    const loaded = await parseConfig(wrapped(r), `${name}.yaml`, {});
+    t.same(Object.keys(loaded.config.users), Object.keys(r.users), `${name}: every user loads`);
+    for (const [k, v] of Object.entries(r.general)) t.equal(loaded.config.general[k as keyof typeof r.general], v, `${name}: general.${k}`);
+    for (const [n, u] of Object.entries(r.users)) {
+      const c = loaded.config.users[n]!;
+      t.equal(c.secret, u.secret, `${name}: ${n} secret`);
+      t.equal(c.read, u.read ?? '', `${name}: ${n} read`);
+      t.same(c.eventfilter, u.eventfilter ?? [], `${name}: ${n} eventfilter`);
+    }
+  }
+});
+
+t.test('ACL semantics survive the round trip through src/policy/acl.ts', async (t) => {
+  // Each case: manager.conf permit/deny lines in order; the loaded Acl must
+  // never admit an address Asterisk refuses, and agrees exactly when nothing was dropped.
+  const cases: Array<{ lines: Array<['permit' | 'deny', string]>; exact: boolean }> = [
+    { lines: [['deny', '0.0.0.0/0.0.0.0'], ['permit', '127.0.0.1/255.255.255.0'], ['permit', '10.0.0.0/8']], exact: true },
+    // The dropped permit was fully overridden: nothing is lost.
+    { lines: [['permit', '192.168.10.0/24'], ['deny', '0.0.0.0/0'], ['permit', '192.168.20.5']], exact: true },
+    { lines: [['deny', '0.0.0.0/0,!10.1.0.0/16'], ['deny', '::/0'], ['permit', '2001:db8::/32']], exact: true },
+    { lines: [['permit', '10.0.0.0/8'], ['deny', '10.1.0.0/16'], ['permit', '10.1.2.0/24']], exact: true },
+    // 10.9.9.9 was admitted by the dropped permit: amigate is stricter here.
+    { lines: [['deny', '0.0.0.0/0'], ['permit', '10.0.0.0/8'], ['deny', '10.1.0.0/16']], exact: false },
+    { lines: [['permit', '::ffff:10.2.0.0/255.255.0.0']], exact: true },
+  ];
+  const probes = ['127.0.0.1', '10.1.2.3', '10.1.3.3', '10.9.9.9', '192.168.10.7', '192.168.20.5', '8.8.8.8', '::ffff:10.1.2.3', '2001:db8::1', '2001:db9::1', '::1'];
+  for (const [i, c] of cases.entries()) {
+    const text = `[u${i}]\nsecret = case-${i}-pw\n` + c.lines.map(([s, v]) => `${s} = ${v}`).join('\n') + '\n';
+    const r = importManagerConf(text);
+    const loaded = await parseConfig(wrapped(r), 'acl.yaml', {});
+    const u = loaded.config.users[`u${i}`]!;
+    const acl = Acl.compile(u.deny, u.permit);
+    const original = c.lines.flatMap(([s, v], j) => parseAclValue(s, v, j + 3).rules);
+    let same = true;
+    for (const p of probes) {
+      const ast = asteriskAllows(original, p);
+      const ami = acl.allows(p);
+      if (ami && !ast) t.fail(`case ${i}: amigate admits ${p}, Asterisk refuses it`);
+      if (ami !== ast) same = false;
+    }
+    t.equal(same, c.exact, `case ${i}: ${c.exact ? 'exact' : 'narrower, never wider'}`);
+  }
 });
