@@ -2,7 +2,7 @@
 // `users:` YAML (plus a commented `general:` block) and a list of findings out.
 // Pure: no file or console I/O; src/cli/import-manager-conf.ts does that.
 //
-//   text ─ parseAsteriskConf() ─ foldManagerConf() ─ toUsers() ─ YAML
+//   text ─ parseAsteriskConf() ─ foldManagerConf() ─ toUser() + splitAcl() ─ YAML
 //          (main/config.c)       (main/manager.c)    (amigate schema)
 //
 // Whatever cannot be carried over is a finding; no finding quotes a secret.

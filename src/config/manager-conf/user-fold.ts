@@ -55,8 +55,8 @@ export interface Folded {
 const GENERAL_NO_EQUIVALENT: Record<string, string> = {
   enabled: '',
   webenabled: 'AMI over HTTP (/rawman, /manager, /mxml) is not proxied by amigate',
-  port: 'clients now connect to the addresses in amigate listeners:',
-  bindaddr: 'clients now connect to the addresses in amigate listeners:',
+  port: "clients now connect to amigate's listeners (listeners: in the amigate config)",
+  bindaddr: "clients now connect to amigate's listeners (listeners: in the amigate config)",
   brokeneventsaction: 'amigate always answers the Events action',
   timestampevents: 'amigate relays events as the upstream sends them; set timestampevents on the Asterisk side if clients need it',
   debug: 'no amigate equivalent',
