@@ -1,0 +1,131 @@
+// Login checks: secret verification (plain Login and MD5 Challenge, S8/S9),
+// the failed-login throttle, and the whole login decision with its reason.
+//
+// Every failure looks the same to the client (the session sleeps 1 s and
+// answers `Authentication failed`, S8); the reason is only for the audit log.
+// Comparisons are constant-time, and an unknown user costs the same scrypt
+// work as a known one so timing does not reveal which names exist.
+
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { md5Key } from '../protocol/md5-challenge.js';
+import type { CertificateBinding, LoginFailuresConfig } from '../config/schema.js';
+import { hashSecret, isSecretHash, verifySecretHash } from './secret-hash.js';
+import { secretOf, type UserRecord, type UserStore } from './user-store.js';
+import { LoginThrottle } from './login-throttle.js';
+
+export { LoginThrottle } from './login-throttle.js';
+export type { ThrottleClock } from './login-throttle.js';
+
+export type LoginFailureReason = 'unknown-user' | 'bad-secret' | 'acl' | 'lockout' | 'session-limit' | 'certificate';
+
+/** What the TLS layer knows about the client certificate (downstream ConnectionInfo.tls). */
+export interface PeerCertificateInfo {
+  readonly authorized: boolean;
+  readonly subject: string | undefined;
+  readonly fingerprint256: string | undefined;
+}
+
+export interface LoginRequest {
+  readonly username: string;
+  /** Plain `Secret:`. */
+  readonly secret?: string | undefined;
+  /** MD5 `Key:`; used instead of secret when present. */
+  readonly key?: string | undefined;
+  /** The session's challenge (S9). */
+  readonly challenge?: string | undefined;
+  readonly remoteAddress: string;
+  readonly tls?: PeerCertificateInfo | undefined;
+  /** Sessions this user has open now (S10 / maxsessions). */
+  readonly activeSessions: number;
+}
+
+export type LoginOutcome =
+  | { readonly ok: true; readonly user: UserRecord }
+  | { readonly ok: false; readonly reason: LoginFailureReason; readonly user: UserRecord | undefined };
+
+const DUMMY_SECRET = 'amigate: no such user';
+
+export class Authenticator {
+  private dummy: Promise<string> | undefined;
+
+  /**
+   * Plain Login; `secret` as received (a byte string). Hashed secrets: scrypt. Plain secrets: timingSafeEqual over
+   * SHA-256 digests (equal lengths whatever was typed). `undefined` (unknown
+   * user) and users without a secret always fail after the same work.
+   */
+  async verifyPlain(user: UserRecord | undefined, secret: string): Promise<boolean> {
+    const stored = user ? secretOf(user) : undefined;
+    // AMI text is bytes (one char per byte); hashes were made from the UTF-8
+    // bytes a client sends, so hash those bytes.
+    const bytes = Buffer.from(secret, 'latin1');
+    if (stored !== undefined && isSecretHash(stored)) return verifySecretHash(stored, bytes);
+    // Same scrypt cost as a hashed user, so the answer time does not tell
+    // unknown users, plain-secret users and hashed users apart.
+    await verifySecretHash(await this.dummyHash(), bytes);
+    if (stored === undefined) return false;
+    return timingSafeEqual(sha256(stored), sha256(secret));
+  }
+
+  /**
+   * MD5 Challenge login (authenticate() in manager.c): `key` must equal
+   * md5hex(challenge + secret) exactly (lower-case hex, strcmp). Needs the plain
+   * secret, so a user with only a hash can never pass.
+   */
+  verifyMd5(user: UserRecord | undefined, challenge: string, key: string): boolean {
+    const stored = user ? secretOf(user) : undefined;
+    const expected = md5Key(challenge, stored === undefined || isSecretHash(stored) ? DUMMY_SECRET : stored);
+    const ok = timingSafeEqual(sha256(expected), sha256(key));
+    return ok && challenge.length > 0 && stored !== undefined && !isSecretHash(stored);
+  }
+
+  /**
+   * The whole login decision, in Asterisk's order where it has one (user
+   * lookup, ACL, secret: S8) with amigate's checks around it (lockout first,
+   * certificate binding before the secret, session limit last). Records the
+   * failure in `throttle` (except session-limit, which is no guessing).
+   */
+  async login(req: LoginRequest, users: UserStore, throttle: LoginThrottle): Promise<LoginOutcome> {
+    const fail = (reason: LoginFailureReason, user: UserRecord | undefined): LoginOutcome => {
+      if (reason !== 'session-limit' && reason !== 'lockout') throttle.fail(req.remoteAddress, req.username);
+      return { ok: false, reason, user };
+    };
+    if (!throttle.check(req.remoteAddress, req.username)) return fail('lockout', undefined);
+    const user = users.get(req.username);
+    if (!user) {
+      await this.verifyPlain(undefined, req.secret ?? '');
+      return fail('unknown-user', undefined);
+    }
+    if (!user.acl.allows(req.remoteAddress)) return fail('acl', user);
+    if (user.certificate && !certificateMatches(user.certificate, req.tls)) return fail('certificate', user);
+    const ok = req.key !== undefined
+      ? this.verifyMd5(user, req.challenge ?? '', req.key)
+      : await this.verifyPlain(user, req.secret ?? '');
+    if (!ok) return fail('bad-secret', user);
+    const limit = user.allowMultipleLogin ? user.maxSessions : 1;
+    if (limit > 0 && req.activeSessions >= limit) return fail('session-limit', user);
+    throttle.succeed(req.remoteAddress, req.username);
+    return { ok: true, user };
+  }
+
+  private dummyHash(): Promise<string> {
+    this.dummy ??= hashSecret(DUMMY_SECRET);
+    return this.dummy;
+  }
+}
+
+/** A verified client certificate whose subject and/or SHA-256 fingerprint match the binding. */
+export function certificateMatches(want: CertificateBinding, peer: PeerCertificateInfo | undefined): boolean {
+  if (!peer || !peer.authorized) return false;
+  if (want.fingerprint256 !== undefined && (peer.fingerprint256 ?? '').toUpperCase() !== want.fingerprint256.toUpperCase()) return false;
+  if (want.subject !== undefined && peer.subject !== want.subject) return false;
+  return want.fingerprint256 !== undefined || want.subject !== undefined;
+}
+
+/** Convenience for callers holding the config slice. */
+export function createThrottle(cfg: LoginFailuresConfig): LoginThrottle {
+  return new LoginThrottle(cfg);
+}
+
+function sha256(s: string): Buffer {
+  return createHash('sha256').update(s, 'latin1').digest();
+}

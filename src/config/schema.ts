@@ -1,0 +1,336 @@
+// The amigate configuration: the typed, resolved, frozen `Config` every other
+// module receives, the one DEFAULTS object, and the JSON Schema (ajv) the YAML
+// file is validated against. Keys are lower-case and reuse manager.conf names
+// where Asterisk has one (S30). load.ts parses, validates, resolves secrets and
+// paths, runs the semantic checks and deep-freezes the result.
+
+// --- resolved configuration (what the proxy receives) -------------------------
+
+/** Event filter as written in users.*.eventfilter (S20): legacy "[!]regex" or the advanced form. */
+export type FilterSpec = string | { readonly matchcriteria: string; readonly filter: string };
+
+/** [general]: proxy-wide limits and the defaults users inherit. */
+export interface GeneralConfig {
+  /** 'auto' relays the upstream's banner (S1); otherwise a literal `Asterisk Call Manager/<version>`. @default 'auto' */
+  readonly banner: string;
+  /** Seconds an unauthenticated session may stay open (manager.conf authtimeout, S7). @default 30 */
+  readonly authtimeout: number;
+  /** Unauthenticated sessions at once; more are closed without a banner (authlimit, S1/S7). @default 50 */
+  readonly authlimit: number;
+  /** Default of users.*.allowmultiplelogin (S10). @default true */
+  readonly allowmultiplelogin: boolean;
+  /** Default of users.*.displayconnects. @default true */
+  readonly displayconnects: boolean;
+  /** Milliseconds an upstream action may take before the client gets an error. @default 30000 */
+  readonly actiontimeout: number;
+  /** Per session: actions queued plus in flight. @default 100 */
+  readonly maxpendingactions: number;
+  /** Downstream connections in total. @default 10000 */
+  readonly maxconnections: number;
+  /** Downstream connections per source address. @default 200 */
+  readonly maxconnectionsperip: number;
+  /** Default of users.*.writetimeout in ms (S27). @default 1000 */
+  readonly writetimeout: number;
+  /** Bytes a session's output queue may hold before the client is dropped. @default 1048576 */
+  readonly maxqueuebytes: number;
+  /** Failed-login lockout, counted per source address and per user name. */
+  readonly loginfailures: LoginFailuresConfig;
+}
+
+export interface LoginFailuresConfig {
+  /** Failures within `window` that trigger a lockout; 0 disables the lockout. @default 5 */
+  readonly maxfailures: number;
+  /** Sliding window in seconds. @default 60 */
+  readonly window: number;
+  /** Lockout length in seconds. @default 300 */
+  readonly lockout: number;
+}
+
+export interface ListenerTlsConfig {
+  /** Absolute path of the PEM certificate (chain). */
+  readonly certfile: string;
+  /** Absolute path of the PEM private key. */
+  readonly privatekey: string;
+  /** Absolute path of the PEM CA bundle that signs client certificates. */
+  readonly cafile: string | undefined;
+  /** Require and verify a client certificate (mTLS). @default false */
+  readonly verifyclient: boolean;
+  /** @default 'TLSv1.2' */
+  readonly minversion: 'TLSv1.2' | 'TLSv1.3';
+}
+
+export interface ListenerConfig {
+  /** @default '<bindaddr>:<port>' */
+  readonly name: string;
+  /** @default '127.0.0.1' */
+  readonly bindaddr: string;
+  readonly port: number;
+  readonly tls: ListenerTlsConfig | undefined;
+  /** Allows a plaintext listener on a non-loopback address (warned). @default false */
+  readonly insecure: boolean;
+}
+
+export interface UpstreamTlsConfig {
+  readonly cafile?: string;
+  readonly servername?: string;
+  /** @default true */
+  readonly rejectunauthorized: boolean;
+}
+
+/** One Asterisk server (structurally the upstream layer's UpstreamConfig). */
+export interface UpstreamConfig {
+  /** @default '<host>:<port>' */
+  readonly name: string;
+  readonly host: string;
+  /** @default 5038 */
+  readonly port: number;
+  readonly username: string;
+  /** Resolved from a literal, { env } or { file }. */
+  readonly secret: string;
+  /** Pool size. @default 2 */
+  readonly connections: number;
+  readonly tls?: UpstreamTlsConfig;
+  /** Seconds between keepalive Pings; 0 = off. @default 10 */
+  readonly keepalive: number;
+  /** Missed Pings before the connection is declared dead. @default 3 */
+  readonly keepalivemisses: number;
+  /** Actions in flight on this server before new ones fail fast. @default the upstream layer's (1000) */
+  readonly maxpendingactions?: number;
+}
+
+export interface AdminConfig {
+  /** @default '127.0.0.1' */
+  readonly bindaddr: string;
+  /** @default 9189 */
+  readonly port: number;
+}
+
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+
+export interface LogConfig {
+  /** @default 'info' */
+  readonly level: LogLevel;
+  /** Absolute path, or null for stdout. @default null */
+  readonly file: string | null;
+  /** @default false */
+  readonly pretty: boolean;
+}
+
+export interface CertificateBinding {
+  /** Exact subject as `CN=crm,O=Example` (attribute order as in the certificate). */
+  readonly subject?: string;
+  /** SHA-256 fingerprint, upper-case `AB:CD:...`. */
+  readonly fingerprint256?: string;
+}
+
+/** One proxy user, resolved. Missing keys mean least privilege. */
+export interface UserConfig {
+  readonly name: string;
+  /** A `$scrypt$...` hash or a plain secret (resolved from a literal, { env } or { file }); undefined = cannot log in. */
+  readonly secret: string | undefined;
+  /** manager.conf read= syntax, normalised to a comma list ('' = none). */
+  readonly read: string;
+  /** manager.conf write= syntax, normalised to a comma list ('' = none). */
+  readonly write: string;
+  /** ACL entries (`addr/mask` or CIDR, `!` negates), one per element. */
+  readonly permit: readonly string[];
+  readonly deny: readonly string[];
+  readonly eventfilter: readonly FilterSpec[];
+  readonly allowmultiplelogin: boolean;
+  /** 0 = unlimited. */
+  readonly maxsessions: number;
+  /** ms, >= 100. */
+  readonly writetimeout: number;
+  readonly displayconnects: boolean;
+  readonly actions: { readonly allow: readonly string[] | undefined; readonly deny: readonly string[] };
+  readonly commands: { readonly allow: readonly string[] | undefined; readonly deny: readonly string[] };
+  readonly originate: { readonly contexts: readonly string[] | undefined; readonly applications: readonly string[] | undefined };
+  readonly certificate: CertificateBinding | undefined;
+  /** Upstream names this user may reach; undefined = all. */
+  readonly upstreams: readonly string[] | undefined;
+  readonly serverheader: boolean;
+}
+
+/** The validated, resolved and deep-frozen configuration. */
+export interface Config {
+  /** Absolute path of the file it came from (or the name given to parseConfig). */
+  readonly file: string;
+  readonly general: GeneralConfig;
+  readonly listeners: readonly ListenerConfig[];
+  readonly upstreams: readonly UpstreamConfig[];
+  readonly admin: AdminConfig | undefined;
+  readonly log: LogConfig;
+  /** Keyed by the name as written; look users up through auth/user-store.ts (names are case-insensitive, as in Asterisk). */
+  readonly users: Readonly<Record<string, UserConfig>>;
+}
+
+export interface LoadedConfig {
+  readonly config: Config;
+  /** Findings that do not stop the proxy (e.g. an insecure listener), each naming its key. */
+  readonly warnings: readonly string[];
+}
+
+// --- defaults -------------------------------------------------------------------
+
+/** Every default in one place; the schema and docs/config.md are built from these. */
+export const DEFAULTS = {
+  general: {
+    banner: 'auto',
+    authtimeout: 30, // s - Asterisk's default (S7)
+    authlimit: 50, // Asterisk's default (S7)
+    allowmultiplelogin: true,
+    displayconnects: true,
+    actiontimeout: 30000, // ms
+    maxpendingactions: 100,
+    maxconnections: 10000,
+    maxconnectionsperip: 200,
+    writetimeout: 1000, // ms - Asterisk uses 100; a TLS client over a WAN needs more slack
+    maxqueuebytes: 1048576,
+    loginfailures: { maxfailures: 5, window: 60, lockout: 300 },
+  },
+  listener: { bindaddr: '127.0.0.1', insecure: false, tls: { verifyclient: false, minversion: 'TLSv1.2' } },
+  upstream: { port: 5038, connections: 2, keepalive: 10, keepalivemisses: 3, tls: { rejectunauthorized: true } },
+  admin: { bindaddr: '127.0.0.1', port: 9189 },
+  log: { level: 'info', file: null, pretty: false },
+  user: { maxsessions: 0, serverheader: false },
+} as const;
+
+// --- JSON Schema ------------------------------------------------------------------
+
+type Schema = Record<string, unknown>;
+
+const int = (description: string, min: number, extra: Schema = {}): Schema => ({ type: 'integer', minimum: min, description, ...extra });
+const bool = (description: string, extra: Schema = {}): Schema => ({ type: 'boolean', description, ...extra });
+const str = (description: string, extra: Schema = {}): Schema => ({ type: 'string', description, ...extra });
+const obj = (description: string, properties: Record<string, Schema>, extra: Schema = {}): Schema =>
+  ({ type: 'object', additionalProperties: false, description, properties, ...extra });
+const strList = (description: string): Schema => ({ type: 'array', items: { type: 'string' }, description });
+const strOrList = (description: string): Schema =>
+  ({ expect: 'a string or a list of strings', description, anyOf: [{ type: 'string' }, { type: 'null' }, { type: 'array', items: { type: 'string' } }] });
+
+/** A secret: a literal string, { env: NAME } or { file: path } (relative to the config file). */
+const secretRef = (description: string): Schema => ({
+  expect: 'a string, { env: NAME } or { file: path }',
+  description,
+  anyOf: [
+    { type: 'string', minLength: 1 },
+    { type: 'object', additionalProperties: false, required: ['env'], properties: { env: { type: 'string', minLength: 1 } } },
+    { type: 'object', additionalProperties: false, required: ['file'], properties: { file: { type: 'string', minLength: 1 } } },
+  ],
+});
+
+const G = DEFAULTS.general;
+
+export const CONFIG_SCHEMA: Schema = obj('The amigate configuration file.', {
+  general: obj('Proxy-wide settings ([general] in manager.conf).', {
+    banner: str("'auto' relays the upstream's banner line; otherwise a literal `Asterisk Call Manager/<version>`.", { default: G.banner, minLength: 1 }),
+    authtimeout: int('Seconds an unauthenticated session may stay open (authtimeout).', 1, { default: G.authtimeout }),
+    authlimit: int('Maximum unauthenticated sessions at once; more are closed without a banner (authlimit).', 1, { default: G.authlimit }),
+    allowmultiplelogin: bool('Default for users: may a user have several sessions at once (allowmultiplelogin).', { default: G.allowmultiplelogin }),
+    displayconnects: bool('Default for users: log connects and disconnects (displayconnects).', { default: G.displayconnects }),
+    actiontimeout: int('Milliseconds an upstream action may take before the client gets an error.', 1, { default: G.actiontimeout }),
+    maxpendingactions: int('Per session: actions queued plus in flight; more are refused.', 1, { default: G.maxpendingactions }),
+    maxconnections: int('Downstream connections in total.', 1, { default: G.maxconnections }),
+    maxconnectionsperip: int('Downstream connections per source address.', 1, { default: G.maxconnectionsperip }),
+    writetimeout: int('Default for users: ms a client may take to drain its output before it is dropped (writetimeout).', 100, { default: G.writetimeout }),
+    maxqueuebytes: int('Bytes one session may have queued for output before it is dropped.', 1024, { default: G.maxqueuebytes }),
+    loginfailures: obj('Failed-login lockout, counted per source address and per user name.', {
+      maxfailures: int('Failures within the window that cause a lockout; 0 disables it.', 0, { default: G.loginfailures.maxfailures }),
+      window: int('Sliding window in seconds.', 1, { default: G.loginfailures.window }),
+      lockout: int('Lockout length in seconds.', 1, { default: G.loginfailures.lockout }),
+    }, { default: {} }),
+  }, { default: {} }),
+
+  listeners: {
+    type: 'array', minItems: 1, description: 'Downstream AMI listeners (at least one).',
+    items: obj('One listener.', {
+      name: str("Name used in logs and metrics; default '<bindaddr>:<port>'.", { minLength: 1 }),
+      bindaddr: str('IP address to listen on (bindaddr).', { default: DEFAULTS.listener.bindaddr }),
+      port: int('TCP port (0 = any free port).', 0, { maximum: 65535 }),
+      tls: obj('TLS settings; without them the listener is plaintext.', {
+        certfile: str('PEM certificate (chain), relative to the config file (tlscertfile).', { minLength: 1 }),
+        privatekey: str('PEM private key, relative to the config file (tlsprivatekey).', { minLength: 1 }),
+        cafile: str('PEM CA bundle for client certificates, relative to the config file.', { minLength: 1 }),
+        verifyclient: bool('Require a client certificate signed by cafile (mTLS).', { default: DEFAULTS.listener.tls.verifyclient }),
+        minversion: { enum: ['TLSv1.2', 'TLSv1.3'], description: 'Lowest TLS version accepted.', default: DEFAULTS.listener.tls.minversion },
+      }, { required: ['certfile', 'privatekey'] }),
+      insecure: bool('Allow a plaintext listener on a non-loopback address (a warning is logged).', { default: DEFAULTS.listener.insecure }),
+    }, { required: ['port'] }),
+  },
+
+  upstreams: {
+    type: 'array', minItems: 1, description: 'Asterisk servers (at least one).',
+    items: obj('One Asterisk server.', {
+      name: str("Name users.*.upstreams refer to; default '<host>:<port>'.", { minLength: 1 }),
+      host: str('Host name or address of the Asterisk AMI.', { minLength: 1 }),
+      port: int('AMI port.', 1, { maximum: 65535, default: DEFAULTS.upstream.port }),
+      username: str('AMI user the proxy logs in as (needs read=all, write=all for a complete ListCommands).', { minLength: 1 }),
+      secret: secretRef('Secret of that AMI user.'),
+      connections: int('Connections in the pool.', 1, { maximum: 64, default: DEFAULTS.upstream.connections }),
+      tls: obj('Connect to Asterisk over TLS.', {
+        cafile: str('PEM CA bundle, relative to the config file; default: the system CAs.', { minLength: 1 }),
+        servername: str('Name expected in the server certificate (SNI); default: host.', { minLength: 1 }),
+        rejectunauthorized: bool('Refuse servers whose certificate does not verify.', { default: DEFAULTS.upstream.tls.rejectunauthorized }),
+      }),
+      keepalive: int('Seconds between keepalive Pings; 0 = off.', 0, { default: DEFAULTS.upstream.keepalive }),
+      keepalivemisses: int('Missed Pings before the connection is declared dead.', 1, { default: DEFAULTS.upstream.keepalivemisses }),
+      maxpendingactions: int('Actions in flight on this server before new ones fail fast; default: the upstream layer\'s (1000).', 1),
+    }, { required: ['host', 'username', 'secret'] }),
+  },
+
+  admin: obj('Optional HTTP listener for /metrics, /healthz and /readyz.', {
+    bindaddr: str('Address of the admin HTTP listener.', { default: DEFAULTS.admin.bindaddr }),
+    port: int('Port of the admin HTTP listener (0 = any free port).', 0, { maximum: 65535, default: DEFAULTS.admin.port }),
+  }),
+
+  log: obj('Logging.', {
+    level: { enum: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], description: 'Lowest level written.', default: DEFAULTS.log.level },
+    file: { type: ['string', 'null'], minLength: 1, description: 'Log file, relative to the config file; null = stdout.', default: DEFAULTS.log.file },
+    pretty: bool('Human-readable lines instead of JSON.', { default: DEFAULTS.log.pretty }),
+  }, { default: {} }),
+
+  users: {
+    type: 'object', description: 'Proxy users, by name (names are case-insensitive, as in manager.conf).',
+    default: {},
+    propertyNames: { pattern: '^[!-~]{1,79}$' },
+    additionalProperties: obj('One user ([name] section of manager.conf).', {
+      secret: secretRef('A `$scrypt$...` hash from `amigate hash-secret` (plain Login only), or a plain secret (also allows MD5 Challenge login).'),
+      read: strOrList('Read classes (read=), e.g. `system,call`; missing = none.'),
+      write: strOrList('Write classes (write=), e.g. `call,originate`; missing = none.'),
+      permit: strOrList('ACL permit entries (permit=): `addr/mask` or CIDR.'),
+      deny: strOrList('ACL deny entries (deny=): `addr/mask` or CIDR; applied before the permit entries.'),
+      eventfilter: {
+        type: 'array', description: 'Event filters (eventfilter=): a string is the legacy "[!]regex" form, an object the advanced form.',
+        items: {
+          expect: 'a string or { matchcriteria, filter }',
+          anyOf: [
+            { type: 'string' },
+            { type: 'object', additionalProperties: false, required: ['matchcriteria'], properties: { matchcriteria: { type: 'string' }, filter: { type: 'string' } } },
+          ],
+        },
+      },
+      allowmultiplelogin: bool('May this user have several sessions (allowmultiplelogin); default general.allowmultiplelogin.'),
+      maxsessions: int('Maximum sessions of this user; 0 = unlimited.', 0, { default: DEFAULTS.user.maxsessions }),
+      writetimeout: int('ms this user may take to drain output (writetimeout); default general.writetimeout.', 100),
+      displayconnects: bool('Log this user\'s connects (displayconnects); default general.displayconnects.'),
+      actions: obj('Action allow and deny lists (case-insensitive names).', {
+        allow: strList('When set, only these actions (plus Ping, Logoff, Events, WaitEvent, ListCommands, Challenge, Login).'),
+        deny: strList('Never these actions.'),
+      }),
+      commands: obj('Regular expressions over the CLI text of Action: Command.', {
+        allow: strList('When set, the command must match one of these.'),
+        deny: strList('The command must match none of these.'),
+      }),
+      originate: obj('Where Originate may send calls.', {
+        contexts: strList('Allowed Context values (and Local/...@context channels).'),
+        applications: strList('Allowed Application values (case-insensitive).'),
+      }),
+      certificate: obj('Bind the user to a TLS client certificate (mTLS listener).', {
+        subject: str('Exact subject, e.g. `CN=crm.example`.', { minLength: 1 }),
+        fingerprint256: str('SHA-256 fingerprint `AB:CD:...`.', { pattern: '^([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$' }),
+      }, { minProperties: 1 }),
+      upstreams: strList('Upstream names this user may reach; default all.'),
+      serverheader: bool('Tag events with `Server: <upstream name>`.', { default: DEFAULTS.user.serverheader }),
+    }),
+  },
+}, { required: ['listeners', 'upstreams'] });

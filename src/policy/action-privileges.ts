@@ -1,0 +1,143 @@
+// Action name -> the write classes it requires (its `authority`), as main/manager.c
+// registers them (S12). An action runs when `authority == 0` or
+// `(writeperm & authority) != 0` (process_message(): any one class is enough).
+// The core table below covers manager.c's own actions; module actions
+// (app_queue, res_pjsip, ...) are learned from an upstream ListCommands reply,
+// whose lines read `<Action>: <synopsis>  (Priv: <authority_to_str>)` (capture 10).
+
+import { AmiMessage } from '../protocol/message.js';
+import { classBit } from '../protocol/privileges.js';
+
+const SYSTEM = 1 << 0, CALL = 1 << 1, COMMAND = 1 << 4, USER = 1 << 6, CONFIG = 1 << 7;
+const REPORTING = 1 << 9, ORIGINATE = 1 << 12, AOC = 1 << 16;
+
+export interface ActionPrivilege {
+  /** Name as Asterisk registered it (ListCommands spelling). */
+  readonly name: string;
+  /** Required classes, any of (0 = anyone logged in). */
+  readonly mask: number;
+}
+
+/** main/manager.c __init_manager() registrations on branch 22, plus app_queue's QueueStatus/QueueSummary (authority 0). */
+export const CORE_ACTION_PRIVILEGES: readonly ActionPrivilege[] = [
+  // Authority 0: answered by the proxy itself (S14) or harmless.
+  ...['Ping', 'Events', 'Logoff', 'Login', 'Challenge', 'ListCommands', 'WaitEvent'].map((name) => ({ name, mask: 0 })),
+  { name: 'QueueStatus', mask: 0 },
+  { name: 'QueueSummary', mask: 0 },
+  { name: 'Hangup', mask: SYSTEM | CALL },
+  { name: 'Status', mask: SYSTEM | CALL | REPORTING },
+  { name: 'Setvar', mask: CALL },
+  { name: 'Getvar', mask: CALL | REPORTING },
+  { name: 'GetConfig', mask: SYSTEM | CONFIG },
+  { name: 'GetConfigJSON', mask: SYSTEM | CONFIG },
+  { name: 'UpdateConfig', mask: CONFIG },
+  { name: 'CreateConfig', mask: CONFIG },
+  { name: 'ListCategories', mask: CONFIG },
+  { name: 'Redirect', mask: CALL },
+  { name: 'Atxfer', mask: CALL },
+  { name: 'CancelAtxfer', mask: CALL },
+  { name: 'BlindTransfer', mask: CALL },
+  { name: 'SendText', mask: CALL },
+  { name: 'Originate', mask: ORIGINATE },
+  { name: 'Command', mask: COMMAND },
+  { name: 'UserEvent', mask: USER },
+  { name: 'ExtensionState', mask: CALL | REPORTING },
+  { name: 'PresenceState', mask: CALL | REPORTING },
+  { name: 'AbsoluteTimeout', mask: SYSTEM | CALL },
+  { name: 'MailboxStatus', mask: CALL | REPORTING },
+  { name: 'MailboxCount', mask: CALL | REPORTING },
+  { name: 'CoreSettings', mask: SYSTEM | REPORTING },
+  { name: 'CoreStatus', mask: SYSTEM | REPORTING },
+  { name: 'CoreShowChannels', mask: SYSTEM | REPORTING },
+  { name: 'CoreShowChannelMap', mask: SYSTEM | REPORTING },
+  { name: 'LoggerRotate', mask: SYSTEM | REPORTING },
+  { name: 'Reload', mask: SYSTEM | CONFIG },
+  { name: 'ModuleLoad', mask: SYSTEM },
+  { name: 'ModuleCheck', mask: SYSTEM },
+  { name: 'AOCMessage', mask: AOC },
+  { name: 'Filter', mask: SYSTEM },
+];
+
+/**
+ * Case-insensitive lookup (action_find() uses strcasecmp). Entries learned from
+ * an upstream override the core table and accumulate across upstreams, so an
+ * action of a module loaded on only one server stays known.
+ */
+export class ActionPrivilegeTable {
+  private readonly byName = new Map<string, ActionPrivilege>();
+
+  constructor(core: readonly ActionPrivilege[] = CORE_ACTION_PRIVILEGES) {
+    for (const p of core) this.byName.set(p.name.toLowerCase(), p);
+  }
+
+  /** Required classes of `action`, or undefined when neither the core table nor an upstream knows it. */
+  get(action: string): number | undefined {
+    return this.byName.get(action.toLowerCase())?.mask;
+  }
+
+  /** Registered spelling and classes, or undefined. */
+  lookup(action: string): ActionPrivilege | undefined {
+    return this.byName.get(action.toLowerCase());
+  }
+
+  get size(): number { return this.byName.size; }
+
+  /** Merge a ListCommands reply, or an already-parsed map (upstream/pool.ts keeps one per server). Returns how many entries were read. */
+  refresh(source: AmiMessage | ReadonlyMap<string, ActionPrivilege> | Iterable<ActionPrivilege>): number {
+    const entries = source instanceof AmiMessage ? parseListCommands(source).values()
+      : source instanceof Map ? (source as ReadonlyMap<string, ActionPrivilege>).values()
+        : source as Iterable<ActionPrivilege>;
+    let n = 0;
+    for (const p of entries) {
+      this.byName.set(p.name.toLowerCase(), { name: p.name, mask: p.mask });
+      n++;
+    }
+    return n;
+  }
+
+  entries(): IterableIterator<ActionPrivilege> { return this.byName.values(); }
+}
+
+/**
+ * action_listcommands(): one header per action, `<Action>: <synopsis>  (Priv: <classes>)`.
+ * `<none>` is 0; `all` (appended to every non-zero mask by authority_to_str()) is dropped.
+ * Lines without a `(Priv: ...)` suffix (Response, ActionID, Message) are skipped.
+ */
+export function parseListCommands(reply: AmiMessage): Map<string, ActionPrivilege> {
+  const out = new Map<string, ActionPrivilege>();
+  for (const line of reply.lines) {
+    const parsed = parseListCommandsLine(line);
+    if (parsed) out.set(parsed.name.toLowerCase(), parsed);
+  }
+  return out;
+}
+
+/** One ListCommands line, or undefined when it is not an action entry. */
+export function parseListCommandsLine(line: string): ActionPrivilege | undefined {
+  const colon = line.indexOf(':');
+  if (colon <= 0 || !line.endsWith(')')) return undefined;
+  const open = line.lastIndexOf('(Priv:');
+  if (open < colon) return undefined;
+  const name = line.slice(0, colon);
+  if (/\s/.test(name)) return undefined;
+  const classes = line.slice(open + 6, -1).trim();
+  return { name, mask: classesToMask(classes) };
+}
+
+/**
+ * A class name this proxy does not know (a newer Asterisk) must not turn into
+ * authority 0, which anyone may run: it maps to a bit no named class uses, held
+ * only by write=all users.
+ */
+export const UNKNOWN_CLASS = 1 << 29;
+
+function classesToMask(classes: string): number {
+  if (classes === '<none>') return 0;
+  let mask = 0;
+  for (const token of classes.split(',')) {
+    const t = token.trim();
+    if (t === 'all' || t === '') continue;
+    mask |= classBit(t) ?? UNKNOWN_CLASS;
+  }
+  return mask === 0 ? UNKNOWN_CLASS : mask;
+}
