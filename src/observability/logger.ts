@@ -1,8 +1,14 @@
-// The root pino logger (JSON lines; pino-pretty for a terminal) and the two
-// layers that keep secrets out of it: pino `redact` paths for the field names
-// our records use, and redactHeaders() for AMI header lists, whose names vary
-// in case (`Secret`, `secret`, `SECRET` all reach manager.c's astman_get_header,
-// which compares case-insensitively), so they are censored before pino sees them.
+// The root pino logger (JSON lines; pino-pretty for a terminal) and the layers
+// that keep secrets out of it:
+//   1. redactHeaders() for AMI header lists, whose names vary in case (`Secret`,
+//      `secret`, `SECRET` all reach manager.c's astman_get_header(), which
+//      compares case-insensitively), applied before pino sees them;
+//   2. censorSecrets() as pino's log formatter: secret-named fields at any depth
+//      up to MAX_DEPTH, copy-on-write, so the caller's object is never changed;
+//   3. pino `redact` for exact paths (REDACT_PATHS plus the operator's own).
+// Why not only pino wildcard paths: each `*.x` / `*.*.x` path is checked on
+// every line; the 12 wildcard paths this needs cost ~30 µs per audit record
+// (measured: 35 µs vs 5 µs), while the walk below costs about 1 µs.
 
 import pino from 'pino';
 import pretty from 'pino-pretty';
@@ -11,16 +17,25 @@ import { Writable } from 'node:stream';
 export const CENSOR = '[REDACTED]';
 
 /**
- * pino redact paths (fast-redact syntax, exact case). They cover the names
- * amigate's own records use; AMI headers go through redactHeaders() first.
+ * Exact pino redact paths (no wildcards: see the header). censorSecrets()
+ * already covers these names at any depth; the paths stay as a second line
+ * of defence for the fields our records use.
  */
 export const REDACT_PATHS: readonly string[] = [
   'secret', 'Secret', 'password', 'Password', 'Key', 'passphrase',
-  '*.secret', '*.Secret', '*.password', '*.Password', '*.Key', '*.passphrase',
-  '*.*.secret', '*.*.Secret', '*.*.password', '*.*.Password', '*.*.Key', '*.*.passphrase',
-  'headers.key', 'headers.SECRET', 'headers.KEY',
-  'upstreams[*].secret', 'config.upstreams[*].secret',
+  'headers.Secret', 'headers.secret', 'headers.SECRET', 'headers.Key', 'headers.key', 'headers.KEY',
 ];
+
+/**
+ * Field names censored at any depth, exact case. Lower-case `key` is not among
+ * them (config problems and many objects use `key` innocently) except directly
+ * under `headers`, where every case of Secret and Key is an AMI credential.
+ */
+export const SECRET_FIELDS: ReadonlySet<string> = new Set([
+  'secret', 'Secret', 'SECRET', 'password', 'Password', 'PASSWORD', 'passphrase', 'Passphrase', 'Key', 'KEY',
+]);
+/** Nesting censorSecrets() inspects: `record.a.b.c.d.secret` is the deepest field it censors. */
+const MAX_DEPTH = 4;
 
 /** AMI headers that always carry a credential: Login's Secret and its MD5 Key (ami-spec S8, S9). */
 const ALWAYS_SENSITIVE = new Set(['secret', 'key']);
@@ -60,7 +75,7 @@ export function createLogger(opts: LoggerOptions = {}): pino.Logger {
     level: opts.level ?? 'info',
     // ISO time and level labels: audit lines are read by people and SIEMs, not only by pino tools.
     timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: { level: (label) => ({ level: label }) },
+    formatters: { level: (label) => ({ level: label }), log: (o) => censorSecrets(o) as Record<string, unknown> },
     redact: { paths: [...REDACT_PATHS, ...(opts.redact ?? [])], censor: CENSOR },
     serializers: {
       err: pino.stdSerializers.err,
@@ -89,6 +104,50 @@ export function createLogger(opts: LoggerOptions = {}): pino.Logger {
     dest = pino.destination({ dest: 1, sync: true });
   }
   return pino(options, dest);
+}
+
+function isPlain(v: unknown): v is Record<string, unknown> {
+  if (typeof v !== 'object' || v === null) return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * `value` with every SECRET_FIELDS field (and every case of Secret/Key directly
+ * under `headers`) replaced by CENSOR, down to MAX_DEPTH levels, through plain
+ * objects and arrays. Objects are copied only along the path to a hit, so the
+ * common case (nothing secret) allocates nothing. Class instances (errors,
+ * buffers, AmiMessage) are left to their serializers.
+ */
+export function censorSecrets(value: unknown, depth = 0, inHeaders = false): unknown {
+  if (depth > MAX_DEPTH) return value;
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const v = value[i];
+      if (typeof v !== 'object' || v === null) continue;
+      const c = censorSecrets(v, depth + 1, false);
+      if (c !== v) (out ??= value.slice())[i] = c;
+    }
+    return out ?? value;
+  }
+  if (!isPlain(value)) return value;
+  let out: Record<string, unknown> | undefined;
+  for (const k in value) {
+    const v = value[k];
+    let c: unknown = v;
+    if (SECRET_FIELDS.has(k) || (inHeaders && ALWAYS_SENSITIVE.has(k.toLowerCase()))) {
+      if (v !== undefined && v !== CENSOR) c = CENSOR;
+    } else if (typeof v === 'object' && v !== null) {
+      c = censorSecrets(v, depth + 1, k === 'headers');
+    }
+    if (c !== v) {
+      // A null-prototype copy: a `__proto__` key stays data instead of setting the prototype.
+      out ??= Object.assign(Object.create(null) as Record<string, unknown>, value);
+      out[k] = c;
+    }
+  }
+  return out ?? value;
 }
 
 /** pino accepts any `{ write(s) }`; pino-pretty pipes, so it needs a real stream. */

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createLogger, redactHeaders, isSensitive, CENSOR } from '../../../src/observability/logger.js';
+import { createLogger, redactHeaders, isSensitive, censorSecrets, CENSOR } from '../../../src/observability/logger.js';
 import { AmiMessage } from '../../../src/protocol/message.js';
 import { UpstreamClosedError } from '../../../src/errors.js';
 import { captureLogger, LineSink } from '../../helpers/log-capture.js';
@@ -132,4 +132,48 @@ t.test('pretty into a file (no colours)', async (t) => {
   t.match(text, /WARN.*pretty to file/);
   t.notOk(text.includes('\u001b['), 'no ANSI colours in a file');
   t.notOk(text.includes('pf-s3cret'));
+});
+
+t.test('censorSecrets: any depth, arrays, copy-on-write, never mutates the caller', async (t) => {
+  const rec = {
+    a: { b: { c: { secret: 'deep' } } },
+    list: [{ name: 'x', Password: 'p' }, 'plain', 3],
+    headers: { sEcReT: 's', kEy: 'k', Channel: 'c' },
+    other: { key: 'config.path', Key: 'K' },
+    untouched: { x: 1 },
+  };
+  const snapshot = JSON.stringify(rec);
+  const out = censorSecrets(rec) as any;
+  t.equal(JSON.stringify(rec), snapshot, 'input unchanged');
+  t.equal(out.a.b.c.secret, CENSOR);
+  t.equal(out.list[0].Password, CENSOR);
+  t.equal(out.list[0].name, 'x');
+  t.equal(out.list[1], 'plain');
+  t.same({ ...out.headers }, { sEcReT: CENSOR, kEy: CENSOR, Channel: 'c' }, 'any case under headers');
+  t.equal(out.other.key, 'config.path', 'lower-case key elsewhere is not a secret');
+  t.equal(out.other.Key, CENSOR);
+  t.equal(out.untouched, rec.untouched, 'subtrees without secrets are shared, not copied');
+  const clean = { a: { b: 1 }, c: [1, { d: 2 }] };
+  t.equal(censorSecrets(clean), clean, 'nothing secret: the same object back');
+  const tooDeep = { a: { b: { c: { d: { e: { secret: 'x' } } } } } };
+  t.equal(censorSecrets(tooDeep), tooDeep, 'bounded depth');
+  t.equal((censorSecrets({ a: { b: { c: { d: { secret: 'x' } } } } }) as any).a.b.c.d.secret, CENSOR, 'five levels down is still covered');
+  const err = Object.assign(new Error('e'), { secret: 'in-error' });
+  t.equal((censorSecrets({ err }) as any).err, err, 'class instances are left to serializers');
+  const evil = JSON.parse('{"__proto__": {"polluted": 1}, "secret": "s"}');
+  const safe = censorSecrets(evil) as any;
+  t.equal(safe.secret, CENSOR);
+  t.equal(({} as any).polluted, undefined, 'no prototype pollution');
+  t.same(JSON.parse(JSON.stringify(safe)), { ['__proto__']: { polluted: 1 }, secret: CENSOR });
+});
+
+t.test('censoring cost stays small (hot path: one audit record per action)', async (t) => {
+  const rec = { audit: 'action', session: 1, user: 'crm', remote: '127.0.0.1:1', listener: 'tls', action: 'Originate', actionId: '42',
+    headers: { Channel: 'PJSIP/100', Context: 'x', Exten: '200', Priority: '1', Variable: ['A=1', 'B=2'] }, result: 'success', latencyMs: 1.5 };
+  const N = 20000;
+  const start = performance.now();
+  for (let i = 0; i < N; i++) censorSecrets(rec);
+  const us = (performance.now() - start) * 1000 / N;
+  t.comment(`censorSecrets on an action record: ${us.toFixed(2)} µs`);
+  t.ok(us < 50, 'well under the cost of wildcard redact paths');
 });
