@@ -9,9 +9,9 @@ import type pino from 'pino';
 import { redactHeaders, type HeaderObject } from './logger.js';
 
 export type AuditType =
-  | 'connection-opened' | 'connection-rejected' | 'tls-handshake'
-  | 'login-succeeded' | 'login-failed' | 'session-closed' | 'action'
-  | 'slow-consumer-dropped' | 'upstream-up' | 'upstream-down';
+  | 'connectionOpened' | 'connectionRejected' | 'tlsHandshake'
+  | 'loginSucceeded' | 'loginFailed' | 'sessionClosed' | 'action'
+  | 'slowConsumerDropped' | 'upstreamUp' | 'upstreamDown';
 
 /**
  * Why a login failed. For the operator only: like manager.c authenticate(),
@@ -29,7 +29,7 @@ export interface SessionFields {
   session: number | string;
   remote: string;
   listener: string;
-  /** The authenticated user; for login-failed, the username the client sent. */
+  /** The authenticated user; for loginFailed, the username the client sent. */
   user?: string | undefined;
 }
 
@@ -101,16 +101,16 @@ function base(type: AuditType, f: SessionFields): AuditRecord {
 }
 
 export function connectionOpened(f: SessionFields): AuditRecord {
-  return base('connection-opened', f);
+  return base('connectionOpened', f);
 }
 
 /** A connection refused before a session existed (limits, failed TLS handshake). */
 export function connectionRejected(f: { remote: string; listener: string; reason: string }): AuditRecord {
-  return { audit: 'connection-rejected', remote: f.remote, listener: f.listener, reason: f.reason };
+  return { audit: 'connectionRejected', remote: f.remote, listener: f.listener, reason: f.reason };
 }
 
 export function tlsHandshake(f: SessionFields & { tls: TlsFields }): AuditRecord {
-  const r = base('tls-handshake', f);
+  const r = base('tlsHandshake', f);
   const tls: Record<string, unknown> = { protocol: f.tls.protocol ?? null, cipher: f.tls.cipher ?? null, subject: f.tls.subject ?? null };
   if (f.tls.fingerprint256) tls['fingerprint256'] = f.tls.fingerprint256;
   if (f.tls.authorized !== undefined) tls['authorized'] = f.tls.authorized;
@@ -119,39 +119,39 @@ export function tlsHandshake(f: SessionFields & { tls: TlsFields }): AuditRecord
 }
 
 export function loginSucceeded(f: SessionFields & { user: string; authType?: 'plain' | 'md5' }): AuditRecord {
-  const r = base('login-succeeded', f);
+  const r = base('loginSucceeded', f);
   if (f.authType) r['authType'] = f.authType;
   r['result'] = 'success';
   return r;
 }
 
 export function loginFailed(f: SessionFields & { reason: LoginFailureReason | (string & {}) }): AuditRecord {
-  const r = base('login-failed', f);
+  const r = base('loginFailed', f);
   r['result'] = 'denied';
   r['reason'] = f.reason;
   return r;
 }
 
 export function sessionClosed(f: SessionFields & { cause: string; durationMs: number }): AuditRecord {
-  const r = base('session-closed', f);
+  const r = base('sessionClosed', f);
   r['cause'] = f.cause;
   r['durationMs'] = Math.round(f.durationMs);
   return r;
 }
 
 export function slowConsumerDropped(f: SessionFields & { queuedBytes: number; reason: string }): AuditRecord {
-  const r = base('slow-consumer-dropped', f);
+  const r = base('slowConsumerDropped', f);
   r['queuedBytes'] = f.queuedBytes;
   r['reason'] = f.reason;
   return r;
 }
 
 export function upstreamUp(f: { upstream: string }): AuditRecord {
-  return { audit: 'upstream-up', upstream: f.upstream };
+  return { audit: 'upstreamUp', upstream: f.upstream };
 }
 
 export function upstreamDown(f: { upstream: string; reason?: string | undefined }): AuditRecord {
-  const r: AuditRecord = { audit: 'upstream-down', upstream: f.upstream };
+  const r: AuditRecord = { audit: 'upstreamDown', upstream: f.upstream };
   if (f.reason !== undefined) r['reason'] = f.reason;
   return r;
 }
@@ -192,16 +192,16 @@ export function action(f: ActionFields, opts: AuditOptions = {}): AuditRecord {
 }
 
 const MESSAGES: Record<AuditType, string> = {
-  'connection-opened': 'connection opened',
-  'connection-rejected': 'connection rejected',
-  'tls-handshake': 'TLS handshake completed',
-  'login-succeeded': 'login succeeded',
-  'login-failed': 'login failed',
-  'session-closed': 'session closed',
+  'connectionOpened': 'connection opened',
+  'connectionRejected': 'connection rejected',
+  'tlsHandshake': 'TLS handshake completed',
+  'loginSucceeded': 'login succeeded',
+  'loginFailed': 'login failed',
+  'sessionClosed': 'session closed',
   action: 'action',
-  'slow-consumer-dropped': 'slow consumer dropped',
-  'upstream-up': 'upstream up',
-  'upstream-down': 'upstream down',
+  'slowConsumerDropped': 'slow consumer dropped',
+  'upstreamUp': 'upstream up',
+  'upstreamDown': 'upstream down',
 };
 
 /** Writes audit records on a child logger bound to `stream: "audit"`. */

@@ -26,37 +26,37 @@ function everyRecord(a: Audit): void {
 }
 
 const TYPES: AuditType[] = [
-  'connection-opened', 'connection-rejected', 'tls-handshake', 'login-succeeded', 'login-failed',
-  'action', 'slow-consumer-dropped', 'session-closed', 'upstream-up', 'upstream-down',
+  'connectionOpened', 'connectionRejected', 'tlsHandshake', 'loginSucceeded', 'loginFailed',
+  'action', 'slowConsumerDropped', 'sessionClosed', 'upstreamUp', 'upstreamDown',
 ];
 
 t.test('every record type is a parsed object with its fixed fields, on the audit stream', async (t) => {
   const cap = captureLogger();
   everyRecord(new Audit(cap.logger));
   const lines = cap.lines();
-  t.same(lines.map((l) => l['audit']), [...TYPES.slice(0, 5), 'action', 'action', 'slow-consumer-dropped', 'session-closed', 'upstream-up', 'upstream-down']);
+  t.same(lines.map((l) => l['audit']), [...TYPES.slice(0, 5), 'action', 'action', 'slowConsumerDropped', 'sessionClosed', 'upstreamUp', 'upstreamDown']);
   for (const l of lines) {
     t.equal(l['stream'], 'audit');
     t.type(l['time'], 'string');
     t.type(l['msg'], 'string');
   }
   const by = (type: string, i = 0): LogLine => lines.filter((l) => l['audit'] === type)[i]!;
-  t.match(by('connection-opened'), { level: 'info', session: 7, remote: '127.0.0.1:50412', listener: 'tls' });
-  t.notOk('user' in by('connection-opened'), 'no user before login');
-  t.match(by('connection-rejected'), { level: 'warn', remote: '192.0.2.9:40001', listener: 'tls', reason: 'maxconnectionsperip' });
-  t.same(by('tls-handshake')['tls'], { protocol: 'TLSv1.3', cipher: 'TLS_AES_256_GCM_SHA384', subject: 'CN=crm,O=Example', fingerprint256: 'AB:CD', authorized: true });
-  t.match(by('login-succeeded'), { level: 'info', user: 'crm', authType: 'md5', result: 'success' });
-  t.match(by('login-failed'), { level: 'warn', user: 'crm', result: 'denied', reason: 'bad-secret' });
+  t.match(by('connectionOpened'), { level: 'info', session: 7, remote: '127.0.0.1:50412', listener: 'tls' });
+  t.notOk('user' in by('connectionOpened'), 'no user before login');
+  t.match(by('connectionRejected'), { level: 'warn', remote: '192.0.2.9:40001', listener: 'tls', reason: 'maxconnectionsperip' });
+  t.same(by('tlsHandshake')['tls'], { protocol: 'TLSv1.3', cipher: 'TLS_AES_256_GCM_SHA384', subject: 'CN=crm,O=Example', fingerprint256: 'AB:CD', authorized: true });
+  t.match(by('loginSucceeded'), { level: 'info', user: 'crm', authType: 'md5', result: 'success' });
+  t.match(by('loginFailed'), { level: 'warn', user: 'crm', result: 'denied', reason: 'bad-secret' });
   t.match(by('action'), {
     level: 'info', user: 'crm', action: 'Originate', actionId: 'crm-42', upstream: 'pbx1', result: 'success', latencyMs: 12.346, upstreamMs: 11.9,
   });
   t.same(by('action')['headers'], { Channel: 'Local/100@test', Context: 'test', Exten: '200', Priority: '1' }, 'Action and ActionID have their own fields');
   t.match(by('action', 1), { level: 'warn', result: 'denied', rule: 'commands.allow', headers: { Command: 'core restart now' } });
   t.notOk('upstream' in by('action', 1), 'a denied action never had an upstream');
-  t.match(by('slow-consumer-dropped'), { level: 'warn', queuedBytes: 1048576, reason: 'queue-full' });
-  t.match(by('session-closed'), { cause: 'logoff', durationMs: 60012 });
-  t.same(Object.keys(by('upstream-up')).filter((k) => !['level', 'time', 'pid', 'hostname', 'name', 'stream', 'msg'].includes(k)), ['audit', 'upstream']);
-  t.match(by('upstream-down'), { level: 'warn', upstream: 'pbx1', reason: 'connection reset' });
+  t.match(by('slowConsumerDropped'), { level: 'warn', queuedBytes: 1048576, reason: 'queue-full' });
+  t.match(by('sessionClosed'), { cause: 'logoff', durationMs: 60012 });
+  t.same(Object.keys(by('upstreamUp')).filter((k) => !['level', 'time', 'pid', 'hostname', 'name', 'stream', 'msg'].includes(k)), ['audit', 'upstream']);
+  t.match(by('upstreamDown'), { level: 'warn', upstream: 'pbx1', reason: 'connection reset' });
   // Field order is fixed: the record's identity first.
   t.same(Object.keys(audit.action({ ...base, user: 'u', action: 'Ping', result: 'success', latencyMs: 1 })).slice(0, 6), ['audit', 'session', 'user', 'remote', 'listener', 'action']);
 });
