@@ -8,7 +8,7 @@
 
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { md5Key } from '../protocol/md5-challenge.js';
-import type { CertificateBinding, LoginFailuresConfig } from '../config/schema.js';
+import type { CertificateBinding } from '../config/schema.js';
 import { hashSecret, isSecretHash, verifySecretHash } from './secret-hash.js';
 import { secretOf, type UserRecord, type UserStore } from './user-store.js';
 import { LoginThrottle } from './login-throttle.js';
@@ -119,11 +119,6 @@ export function certificateMatches(want: CertificateBinding, peer: PeerCertifica
   if (want.fingerprint256 !== undefined && (peer.fingerprint256 ?? '').toUpperCase() !== want.fingerprint256.toUpperCase()) return false;
   if (want.subject !== undefined && peer.subject !== want.subject) return false;
   return want.fingerprint256 !== undefined || want.subject !== undefined;
-}
-
-/** Convenience for callers holding the config slice. */
-export function createThrottle(cfg: LoginFailuresConfig): LoginThrottle {
-  return new LoginThrottle(cfg);
 }
 
 function sha256(s: string): Buffer {
