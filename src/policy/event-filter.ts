@@ -61,6 +61,14 @@ export function compileFilter(spec: FilterSpec): CompiledFilter {
   return parseFilter(criteria, pattern, source);
 }
 
+/**
+ * A manager.conf line: `eventfilter = [!]regex` or `eventfilter(<criteria>) = [pattern]`
+ * (`key` is the text left of '=', `value` the text right of it).
+ */
+export function compileManagerConfFilter(key: string, value: string): CompiledFilter {
+  return parseFilter(key, value, `${key} = ${value}`);
+}
+
 function formatError(source: string, why: string): FilterSyntaxError {
   return new FilterSyntaxError('format', `event filter '${source}': ${why}`);
 }
