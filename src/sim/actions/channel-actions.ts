@@ -145,8 +145,10 @@ export function hangupAction(ctx: ActionContext): void {
   }
   listAck(ctx, 'Channels hung up will follow');
   let n = 0;
+  // Hanging up one half of a Local pair takes the other with it, but the
+  // iteration (like ast_channel_iterator_all_new()) still lists both.
   for (const ch of pbx.channels.list()) {
-    if (!ch.alive || !re.test(ch.name)) continue;
+    if (!re.test(ch.name)) continue;
     softHangup(pbx, ch, cause || 16);
     n++;
     ctx.out += `Event: ChannelHungup\r\nChannel: ${ch.name}\r\n${ctx.idLine}\r\n`;
