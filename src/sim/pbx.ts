@@ -68,6 +68,12 @@ export class SimPbx {
 
   get systemName(): string | undefined { return this.settings.systemName; }
 
+  /** Log an action; the oldest half is forgotten past RECEIVED_LIMIT so long demos stay bounded. */
+  record(r: ReceivedAction): void {
+    if (this.received.length >= RECEIVED_LIMIT) this.received.splice(0, RECEIVED_LIMIT / 2);
+    this.received.push(r);
+  }
+
   /** get_manager_by_name_locked(): case-insensitive. */
   user(name: string): CompiledUser | undefined { return this.users.get(name.toLowerCase()); }
 
@@ -133,6 +139,8 @@ export class SimPbx {
     return true;
   }
 }
+
+const RECEIVED_LIMIT = 100_000;
 
 const KNOWN_MODULES = new Set([
   'manager', 'app_queue', 'chan_local', 'core_local', 'pbx_config', 'app_dial', 'app_userevent', 'res_http', 'http',

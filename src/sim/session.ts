@@ -170,7 +170,7 @@ export class SimSession implements EventSink {
     if (msg.fault === 'line-too-long') return error(ctx, 'Failed to parse message: line too long');
     const action = msg.getNonEmpty('Action');
     if (action === undefined) return error(ctx, 'Missing action in request');
-    this.pbx.received.push({ user: this.username, action, msg, at: Date.now() });
+    this.pbx.record({ user: this.username, action, msg, at: Date.now() });
     if (this.pbx.shuttingDown) return error(ctx, 'Asterisk is shutting down');
     const a = action.toLowerCase();
     const preAuth = a === 'login' || a === 'logoff' || a === 'challenge';
