@@ -231,8 +231,13 @@ function rewrite(data: string, want: string, got: string, base: number): string 
 
 function md5(s: string): string { return createHash('md5').update(s, 'latin1').digest('hex'); }
 
+/** Every sim started here; closed again in t.teardown in case a replay throws. */
+const sims = new Set<Sim>();
+t.teardown(() => Promise.all([...sims].map((s) => s.close())).then(() => undefined));
+
 async function runScenario(sc: Scenario): Promise<ConnResult[]> {
   const sim = await startSim({ systemName: sc.systemName });
+  sims.add(sim);
   try {
     if (sc.setup) await sc.setup(sim);
     // A fresh sim numbers Local pairs from 0 (12a's setup call is never named by the replay).
