@@ -94,7 +94,7 @@ t.test('broadcast events arrive once; actions spread over connections', async (t
 t.test('idle actions prefer connections that do not carry the event stream', async (t) => {
   const h = harness(t, 2);
   h.pool.start();
-  await waitFor(() => h.pool.stats().connectionsReady === 2);
+  await waitFor(() => h.pool.isReady() && h.pool.stats().connectionsReady === 2);
   const eventConn = h.pool.stats().eventConnection;
   for (let i = 0; i < 3; i++) {
     const ref = h.pool.send(action(`amg.1.${i}`));
@@ -106,7 +106,7 @@ t.test('idle actions prefer connections that do not carry the event stream', asy
 t.test('the event connection dies: another is promoted, events continue once, the returning one stays quiet', async (t) => {
   const h = harness(t, 2);
   h.pool.start();
-  await waitFor(() => h.pool.stats().connectionsReady === 2);
+  await waitFor(() => h.pool.isReady() && h.pool.stats().connectionsReady === 2);
   const before = h.pool.stats();
   const evIndex = before.eventConnection!;
   const evSession = h.fake.sessions.find((s) => s.eventsOn)!;
@@ -135,7 +135,7 @@ t.test('the event connection dies: another is promoted, events continue once, th
 t.test('all connections lost: not ready, connectionDown per logged-in generation, back with a fresh ListCommands', async (t) => {
   const h = harness(t, 2);
   h.pool.start();
-  await waitFor(() => h.pool.stats().connectionsReady === 2);
+  await waitFor(() => h.pool.isReady() && h.pool.stats().connectionsReady === 2);
   const r1 = h.pool.send(action('amg.1.1'));
   await waitFor(() => h.pool.pending === 0);
   h.fake.refuse = true;
@@ -157,7 +157,7 @@ t.test('all connections lost: not ready, connectionDown per logged-in generation
 t.test('Event: Shutdown makes the server unavailable at once; it comes back after the restart', async (t) => {
   const h = harness(t, 2);
   h.pool.start();
-  await waitFor(() => h.pool.stats().connectionsReady === 2);
+  await waitFor(() => h.pool.isReady() && h.pool.stats().connectionsReady === 2);
   h.fake.emit('Event: Shutdown\r\nPrivilege: system,all\r\nShutdown: Cleanly\r\nRestart: True\r\n\r\n');
   await waitFor(() => h.states.length === 2);
   t.same(h.states, [true, false]);
@@ -199,7 +199,7 @@ t.test('ListCommands never answered: ready anyway after listCommandsTimeoutMs, t
 t.test('close(): serverState(false), Logoff on every connection', async (t) => {
   const h = harness(t, 2);
   h.pool.start();
-  await waitFor(() => h.pool.stats().connectionsReady === 2);
+  await waitFor(() => h.pool.isReady() && h.pool.stats().connectionsReady === 2);
   await h.pool.close();
   t.same(h.states, [true, false]);
   t.equal(h.fake.actions('logoff').length, 2);
