@@ -90,7 +90,7 @@ const USAGE = `usage: npm run fuzz -- [--minutes N | --runs N] [--seed S] [--pro
   --property NAME run only this property, or every property under NAME/ (repeatable)
   --path P        replay the counterexample path P of a failure (with --property and --seed)
   --corpus DIR    seed corpus: *.jsonl captures and *.ami streams (repeatable;
-                  default ../shared/ami-transcripts and test/fixtures/ami beside package.json)
+                  default test/fixtures/ami-transcripts and test/fixtures/ami beside package.json)
   --list          print the property names and exit`;
 
 function positiveNumber(name: string, v: string | undefined, integer: boolean): number | undefined {
@@ -120,7 +120,7 @@ export async function main(args: readonly string[], print: (line: string) => voi
     if (values.help) { print(USAGE); return 0; }
     const root = packageRoot();
     const dirs = values.corpus?.map((d) => resolve(d))
-      ?? [resolve(root, '../shared/ami-transcripts'), resolve(root, 'test/fixtures/ami')].filter((d) => existsSync(d));
+      ?? [resolve(root, 'test/fixtures/ami-transcripts'), resolve(root, 'test/fixtures/ami')].filter((d) => existsSync(d));
     for (const d of dirs) if (!existsSync(d)) throw new UsageError(`--corpus ${d}: no such directory`);
     const corpus = await loadCorpus(dirs);
     const all = codecProperties(corpus.streams);

@@ -1,4 +1,4 @@
-// Loads the real Asterisk 22 wire captures from ../shared/ami-transcripts
+// Loads the real Asterisk 22 wire captures (vendored in test/fixtures/ami-transcripts)
 // (one JSON object per line: {dir, t, data, eof?, close?, enc?}).
 
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
@@ -8,9 +8,12 @@ import { fileURLToPath } from 'node:url';
 export interface Record { dir: 'c2s' | 's2c'; t: number; data: string; eof?: boolean; close?: boolean; enc?: string }
 
 const here = dirname(fileURLToPath(import.meta.url));
-/** The captures live beside the repo (../shared) in development and in CI. */
-export const TRANSCRIPT_DIR = [resolve(here, '../../../shared/ami-transcripts'), resolve(here, '../../../../shared/ami-transcripts')]
-  .find((d) => existsSync(d)) ?? resolve(here, '../../../shared/ami-transcripts');
+/**
+ * The captures are vendored in test/fixtures/ami-transcripts (a byte-exact copy
+ * of ../shared/ami-transcripts) so a clean clone is self-contained.
+ */
+export const TRANSCRIPT_DIR = [resolve(here, '../fixtures/ami-transcripts'), resolve(here, '../../../shared/ami-transcripts')]
+  .find((d) => existsSync(d)) ?? resolve(here, '../fixtures/ami-transcripts');
 
 export function transcriptNames(): string[] {
   return readdirSync(TRANSCRIPT_DIR).filter((f) => f.endsWith('.jsonl')).sort();

@@ -23,7 +23,7 @@ t.test('login flows', async (t) => {
     t.equal(await c.waitBanner(), 'Asterisk Call Manager/11.0.0');
     const r = await c.login('alice', 'alicepw');
     t.equal(r.toString(), `Response: Success\r\nActionID: ${r.get('ActionID')}\r\nMessage: Authentication accepted\r\n\r\n`);
-    const booted = await c.waitFor((m) => m.get('Event') === 'FullyBooted');
+    const booted = await c.waitFor((m) => m.get('Event') === 'FullyBooted', 5000, 0);
     t.equal(booted.get('Privilege'), 'system,all');
     const again = await c.action([['Action', 'Login'], ['Username', 'alice'], ['Secret', 'alicepw']], { id: 'l2' });
     t.equal(again.toString(), 'Response: Success\r\nActionID: l2\r\nMessage: Already authenticated\r\n\r\n');
