@@ -17,6 +17,8 @@ export interface ProxyHarness {
   port: number;
   /** Port of the TLS listener (when tls was asked for). */
   tlsPort: number | undefined;
+  /** Port of any listener by name ('plain', 'tls' or one of `listeners`). */
+  portOf(name: string): number;
   logs(): Array<Record<string, unknown>>;
   rawLogs(): string;
 }
@@ -29,6 +31,8 @@ export interface HarnessOptions {
   /** Extra upstream servers (each gets its own sim). */
   tls?: { certfile: string; privatekey: string; cafile?: string; verifyclient?: boolean };
   admin?: boolean;
+  /** More listeners (config shape), each with a name; port 0 is filled in. */
+  listeners?: Array<Record<string, unknown>>;
 }
 
 export async function startProxy(t: Test, opts: HarnessOptions): Promise<ProxyHarness> {
@@ -39,6 +43,7 @@ export async function startProxy(t: Test, opts: HarnessOptions): Promise<ProxyHa
     listeners: [
       { name: 'plain', bindaddr: '127.0.0.1', port: 0 },
       ...(opts.tls ? [{ name: 'tls', bindaddr: '127.0.0.1', port: 0, tls: opts.tls }] : []),
+      ...(opts.listeners ?? []).map((l) => ({ port: 0, ...l })),
     ],
     upstreams: [{ name: 'pbx1', host: '127.0.0.1', port: sim.port, username: UPSTREAM_USER.name, secret: UPSTREAM_USER.secret, connections: 2, ...opts.upstream }],
     ...(opts.admin ? { admin: { bindaddr: '127.0.0.1', port: 0 } } : {}),
@@ -54,6 +59,11 @@ export async function startProxy(t: Test, opts: HarnessOptions): Promise<ProxyHa
     proxy, sim,
     port: proxy.listeners[0]!.address.port,
     tlsPort: opts.tls ? proxy.listeners[1]!.address.port : undefined,
+    portOf: (name) => {
+      const l = proxy.listeners.find((x) => x.name === name);
+      if (!l) throw new Error(`no listener ${name}`);
+      return l.address.port;
+    },
     logs: () => cap.lines(),
     rawLogs: () => cap.raw(),
   };
