@@ -142,8 +142,10 @@ export class Session implements EventSink {
   start(): void {
     this.writer.write(this.services.banner() + '\r\n');
     // authtimeout (S7): an unauthenticated session is closed without a word.
+    // Asterisk checks it only while waiting for input, so a Login being
+    // handled (its 1 s failure sleep included) still gets its answer.
     this.authTimer = setTimeout(() => {
-      if (this.status === 'unauthenticated') this.destroy('auth-timeout');
+      if (this.status === 'unauthenticated' && this.busy !== 'login' && this.busy !== 'failing') this.destroy('auth-timeout');
     }, this.services.authTimeoutMs);
     this.authTimer.unref?.();
   }

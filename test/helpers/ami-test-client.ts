@@ -10,6 +10,8 @@ import { md5Key } from '../../src/protocol/md5-challenge.js';
 export interface ClientOptions {
   port: number;
   host?: string;
+  /** Source address (any 127.0.0.0/8 address works on Linux loopback). */
+  localAddress?: string;
   tls?: { ca: string | Buffer; cert?: string | Buffer; key?: string | Buffer; servername?: string };
 }
 
@@ -44,8 +46,8 @@ export class TestClient {
     const host = opts.host ?? '127.0.0.1';
     const socket = await new Promise<net.Socket>((resolve, reject) => {
       const s = opts.tls
-        ? tls.connect({ host, port: opts.port, ca: opts.tls.ca, ...(opts.tls.cert ? { cert: opts.tls.cert, key: opts.tls.key } : {}), servername: opts.tls.servername ?? 'localhost' }, () => resolve(s))
-        : net.connect({ host, port: opts.port }, () => resolve(s));
+        ? tls.connect({ host, port: opts.port, ...(opts.localAddress ? { localAddress: opts.localAddress } : {}), ca: opts.tls.ca, ...(opts.tls.cert ? { cert: opts.tls.cert, key: opts.tls.key } : {}), servername: opts.tls.servername ?? 'localhost' }, () => resolve(s))
+        : net.connect({ host, port: opts.port, ...(opts.localAddress ? { localAddress: opts.localAddress } : {}) }, () => resolve(s));
       s.once('error', reject);
     });
     socket.setNoDelay(true);
