@@ -438,6 +438,7 @@ class LoadContext {
   private perm(value: unknown, path: Path): string {
     if (value === undefined || value === null) return '';
     const text = Array.isArray(value) ? value.join(',') : String(value);
+    if (text === '') return text; // `write: ""` = no classes, as in manager.conf
     const actual = parsePermString(text);
     let meant = 0;
     const unknown: string[] = [];

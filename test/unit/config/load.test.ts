@@ -224,3 +224,14 @@ t.test('keyPath and deepFreeze', async (t) => {
   const o = deepFreeze({ a: [{ b: 1 }] });
   t.ok(Object.isFrozen(o.a[0]));
 });
+
+t.test('write: "" means no classes, without a warning', async (t) => {
+  const { config, warnings } = await parseConfig(`
+listeners: [{ bindaddr: 127.0.0.1, port: 5040 }]
+upstreams: [{ name: pbx1, host: 127.0.0.1, username: amigate, secret: s3cret }]
+users:
+  quiet: { secret: x, read: call, write: "" }
+`, '/x/b.yaml', {});
+  t.same(warnings.filter((w) => w.key.startsWith('users.quiet')), []);
+  t.equal(config.users['quiet']!.write, '');
+});
