@@ -66,17 +66,17 @@ export class Proxy implements SessionServices {
   constructor(config: Config, opts: ProxyOptions = {}) {
     this.config = config;
     this.logger = opts.logger ?? createLogger({ level: config.log.level, ...(config.log.file ? { file: config.log.file } : {}), pretty: config.log.pretty });
-    this.metrics = new Metrics();
-    this.audit = new Audit(this.logger);
+    this.metrics = new Metrics({ listeners: config.listeners.map((l) => l.name), upstreams: config.upstreams.map((u) => u.name) });
+    this.audit = new Audit(this.logger, { sensitive: config.log.sensitive.map((src) => new RegExp(src, 'i')) });
     this.users = new UserStore(config);
     this.authenticator = new Authenticator();
     this.throttle = new LoginThrottle(config.general.loginfailures);
-    this.drainTimeoutMs = opts.drainTimeoutMs ?? 5000;
+    this.drainTimeoutMs = opts.drainTimeoutMs ?? config.general.draintimeout;
     this.router = new Router(
       { send: (servers, msg) => this.cluster.send(servers, msg) },
       {
         broadcast: (event, server, originator) => {
-          this.noteBroadcast(event);
+          this.noteBroadcast(event, server);
           this.fanout.publish(event, server, originator);
         },
         serverState: (server, ready) => this.onServerState(server, ready),
@@ -87,7 +87,7 @@ export class Proxy implements SessionServices {
       logger: this.logger.child({ component: 'upstream' }),
       ...(opts.connector ? { connector: opts.connector } : {}),
     });
-    this.metrics.setStatsSource(() => ({ pending: this.router.pendingCount, cluster: this.cluster.stats(), sessions: this.sessions.size }));
+    this.metrics.setStatsSource(() => ({ pending: this.router.pendingCount, cluster: this.cluster.stats(), sessions: this.sessions.size, fanout: this.fanout.stats }));
   }
 
   // --- lifecycle --------------------------------------------------------------
@@ -115,7 +115,7 @@ export class Proxy implements SessionServices {
         onConnection: (socket, info) => this.onConnection(socket, info),
         onRejected: (reason, remote) => {
           this.metrics.connectionRejected(l.name, reason);
-          this.logger.debug({ listener: l.name, reason, remote }, 'connection refused');
+          this.audit.connectionRejected({ remote, listener: l.name, reason });
         },
       });
       await listener.listen();
@@ -164,25 +164,34 @@ export class Proxy implements SessionServices {
 
   /** Apply a new config: users, policies and certificates, without dropping sessions. */
   async reload(next: Config): Promise<void> {
+    const prev = this.config;
+    // Everything that can fail (files, certificates) is read before anything changes,
+    // so a reload either applies whole or leaves the running configuration alone.
     const users = new UserStore(next);
+    const contexts: Array<[Listener, Parameters<Listener['setSecureContext']>[0]]> = [];
+    for (const l of next.listeners) {
+      const listener = this.listeners.find((x) => x.name === l.name);
+      if (listener && l.tls) {
+        contexts.push([listener, {
+          cert: await readFile(l.tls.certfile), key: await readFile(l.tls.privatekey),
+          ...(l.tls.cafile ? { ca: await readFile(l.tls.cafile) } : {}),
+          verifyClient: l.tls.verifyclient, minVersion: l.tls.minversion,
+        }]);
+      }
+    }
+    for (const [listener, ctx] of contexts) listener.setSecureContext(ctx);
     this.config = next;
     this.users = users;
     this.throttle = new LoginThrottle(next.general.loginfailures);
     this.lastReloadAt = Date.now();
-    for (const l of next.listeners) {
-      const listener = this.listeners.find((x) => x.name === l.name);
-      if (listener && l.tls) {
-        listener.setSecureContext({
-          cert: await readFile(l.tls.certfile), key: await readFile(l.tls.privatekey),
-          ...(l.tls.cafile ? { ca: await readFile(l.tls.cafile) } : {}),
-          verifyClient: l.tls.verifyclient, minVersion: l.tls.minversion,
-        });
-      }
-    }
     for (const s of this.sessions.values()) {
       if (!s.user) continue;
       const rec = users.get(s.user.name);
-      if (!rec) s.end('user-removed');
+      if (!rec) { s.end('user-removed'); continue; }
+      if (sameEntry(prev, next, s.user.name)) { s.updateUser(this.sessionUser(rec)); continue; }
+      // A changed user: the new rules apply to this session too, or it ends (general.reloadsessions).
+      if (next.general.reloadsessions === 'close') s.end('user-changed');
+      else if (!rec.acl.allows(s.conn.remoteAddress) || (rec.certificate && !certificateMatches(rec, s.conn))) s.end('user-changed');
       else s.updateUser(this.sessionUser(rec));
     }
     this.logger.info({ users: users.size }, 'configuration reloaded');
@@ -198,7 +207,7 @@ export class Proxy implements SessionServices {
     this.unauthenticated++;
     this.metrics.connectionOpened(conn.listener);
     this.audit.connectionOpened({ session: id, remote: `${conn.remoteAddress}:${conn.remotePort}`, listener: conn.listener });
-    if (conn.tls) this.audit.tlsHandshake({ session: id, remote: `${conn.remoteAddress}:${conn.remotePort}`, listener: conn.listener, tls: { protocol: conn.tls.protocol, cipher: conn.tls.cipher, subject: conn.tls.subject } });
+    if (conn.tls) this.audit.tlsHandshake({ session: id, remote: `${conn.remoteAddress}:${conn.remotePort}`, listener: conn.listener, tls: { protocol: conn.tls.protocol, cipher: conn.tls.cipher, subject: conn.tls.subject, fingerprint256: conn.tls.fingerprint256, authorized: conn.tls.authorized } });
     session.start();
   }
 
@@ -231,6 +240,7 @@ export class Proxy implements SessionServices {
         break;
       case 'slow-consumer':
         this.metrics.slowConsumer();
+        this.metrics.eventDropped(ev.reason === 'timeout' ? 'timeout' : 'queue-full');
         this.audit.slowConsumerDropped({ ...base, user: s.user?.name, queuedBytes: ev.queuedBytes, reason: ev.reason });
         break;
       case 'closed': {
@@ -240,6 +250,7 @@ export class Proxy implements SessionServices {
         if (s.user) this.byUser.get(s.user.name)?.delete(s);
         else this.unauthenticated--;
         this.metrics.connectionClosed(s.conn.listener);
+        this.metrics.queueHighWater(s.queueHighWater);
         this.audit.sessionClosed({ ...base, user: s.user?.name, cause: ev.cause, durationMs: Date.now() - s.openedAt });
         break;
       }
@@ -352,8 +363,8 @@ export class Proxy implements SessionServices {
 
   // --- upstream notifications -------------------------------------------------
 
-  private noteBroadcast(event: AmiMessage): void {
-    this.metrics.eventReceived();
+  private noteBroadcast(event: AmiMessage, server: string): void {
+    this.metrics.eventReceived(server);
     if (event.get('Event') === 'FullyBooted') {
       this.booted = { uptime: Number(event.get('Uptime') ?? 0) || 0, lastReload: Number(event.get('LastReload') ?? 0) || 0, at: Date.now() };
     }
@@ -381,6 +392,15 @@ function certificateMatches(rec: UserRecord, conn: ConnectionInfo): boolean {
   if (want.fingerprint256 && (t.fingerprint256 ?? '').toUpperCase() !== want.fingerprint256.toUpperCase()) return false;
   if (want.subject && t.subject !== want.subject) return false;
   return true;
+}
+
+/** Is a user's entry the same in both configs (names are case-insensitive)? */
+function sameEntry(a: Config, b: Config, name: string): boolean {
+  const entry = (c: Config) => {
+    const key = Object.keys(c.users).find((k) => k.toLowerCase() === name.toLowerCase());
+    return key === undefined ? undefined : JSON.stringify(c.users[key]);
+  };
+  return entry(a) === entry(b);
 }
 
 function round(ms: number): number { return Math.round(ms * 1000) / 1000; }

@@ -245,7 +245,15 @@ class LoadContext {
       level: logData['level'] as LogConfig['level'],
       file: typeof logData['file'] === 'string' ? this.path(logData['file']) : null,
       pretty: logData['pretty'] as boolean,
+      sensitive: (logData['sensitive'] as string[] | undefined) ?? [],
     };
+    log.sensitive.forEach((src, i) => {
+      try {
+        new RegExp(src, 'i');
+      } catch (err) {
+        this.problem(['log', 'sensitive', i], errText(err));
+      }
+    });
     const users = await this.users(data['users'] as Record<string, Json>, general, upstreams, listeners);
     return { file: this.file, general, listeners, upstreams, admin, log, users };
   }

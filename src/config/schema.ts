@@ -35,6 +35,10 @@ export interface GeneralConfig {
   readonly maxqueuebytes: number;
   /** Failed-login lockout, counted per source address and per user name. */
   readonly loginfailures: LoginFailuresConfig;
+  /** ms a graceful stop (SIGTERM) waits for in-flight actions. @default 5000 */
+  readonly draintimeout: number;
+  /** On reload, live sessions of a changed user: 'update' applies the new rights at once, 'close' ends them. Removed users are always closed. @default 'update' */
+  readonly reloadsessions: 'update' | 'close';
 }
 
 export interface LoginFailuresConfig {
@@ -114,6 +118,8 @@ export interface LogConfig {
   readonly file: string | null;
   /** @default false */
   readonly pretty: boolean;
+  /** Extra patterns (case-insensitive) tested against `Name: value` of audited headers; a match is redacted. @default [] */
+  readonly sensitive: readonly string[];
 }
 
 export interface CertificateBinding {
@@ -187,11 +193,13 @@ export const DEFAULTS = {
     writetimeout: 1000, // ms - Asterisk uses 100; a TLS client over a WAN needs more slack
     maxqueuebytes: 1048576,
     loginfailures: { maxfailures: 5, window: 60, lockout: 300 },
+    draintimeout: 5000, // ms
+    reloadsessions: 'update',
   },
   listener: { bindaddr: '127.0.0.1', insecure: false, tls: { verifyclient: false, minversion: 'TLSv1.2' } },
   upstream: { port: 5038, connections: 2, keepalive: 10, keepalivemisses: 3, tls: { rejectunauthorized: true } },
   admin: { bindaddr: '127.0.0.1', port: 9189 },
-  log: { level: 'info', file: null, pretty: false },
+  log: { level: 'info', file: null, pretty: false, sensitive: [] as string[] },
   user: { maxsessions: 0, serverheader: false },
 } as const;
 
@@ -239,6 +247,8 @@ export const CONFIG_SCHEMA: Schema = obj('The amigate configuration file.', {
       window: int('Sliding window in seconds.', 1, { default: G.loginfailures.window }),
       lockout: int('Lockout length in seconds.', 1, { default: G.loginfailures.lockout }),
     }, { default: {} }),
+    draintimeout: int('Milliseconds a graceful stop (SIGTERM) waits for in-flight actions before closing.', 0, { default: G.draintimeout }),
+    reloadsessions: { enum: ['update', 'close'], description: "On reload, live sessions of a changed user: 'update' gives them the new rights at once, 'close' ends them. Removed users are always closed.", default: G.reloadsessions },
   }, { default: {} }),
 
   listeners: {
@@ -287,6 +297,7 @@ export const CONFIG_SCHEMA: Schema = obj('The amigate configuration file.', {
     level: { enum: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], description: 'Lowest level written.', default: DEFAULTS.log.level },
     file: { type: ['string', 'null'], minLength: 1, description: 'Log file, relative to the config file; null = stdout.', default: DEFAULTS.log.file },
     pretty: bool('Human-readable lines instead of JSON.', { default: DEFAULTS.log.pretty }),
+    sensitive: { ...strList('Extra patterns (JavaScript regexes, case-insensitive) tested against `Name: value` of audited headers; a match is redacted. Secret and Key always are.'), default: [] },
   }, { default: {} }),
 
   users: {

@@ -139,6 +139,9 @@ export class Session implements EventSink {
     socket.on('error', () => this.destroy('socket-error'));
   }
 
+  /** The largest output queue (bytes) this session reached. */
+  get queueHighWater(): number { return this.writer.highWater; }
+
   start(): void {
     this.writer.write(this.services.banner() + '\r\n');
     // authtimeout (S7): an unauthenticated session is closed without a word.

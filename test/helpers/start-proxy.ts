@@ -33,6 +33,8 @@ export interface HarnessOptions {
   admin?: boolean;
   /** More listeners (config shape), each with a name; port 0 is filled in. */
   listeners?: Array<Record<string, unknown>>;
+  /** log.sensitive patterns. */
+  logSensitive?: string[];
 }
 
 export async function startProxy(t: Test, opts: HarnessOptions): Promise<ProxyHarness> {
@@ -47,7 +49,7 @@ export async function startProxy(t: Test, opts: HarnessOptions): Promise<ProxyHa
     ],
     upstreams: [{ name: 'pbx1', host: '127.0.0.1', port: sim.port, username: UPSTREAM_USER.name, secret: UPSTREAM_USER.secret, connections: 2, ...opts.upstream }],
     ...(opts.admin ? { admin: { bindaddr: '127.0.0.1', port: 0 } } : {}),
-    log: { level: 'debug' },
+    log: { level: 'debug', ...(opts.logSensitive ? { sensitive: opts.logSensitive } : {}) },
     users: opts.users,
   };
   const { config } = await parseConfig(stringify(doc), '<test>', {});

@@ -232,6 +232,6 @@ upstreams: [{ name: pbx1, host: 127.0.0.1, username: amigate, secret: s3cret }]
 users:
   quiet: { secret: x, read: call, write: "" }
 `, '/x/b.yaml', {});
-  t.same(warnings.filter((w) => w.key.startsWith('users.quiet')), []);
+  t.same(warnings, [], 'no warning at all');
   t.equal(config.users['quiet']!.write, '');
 });
