@@ -152,7 +152,9 @@ export class Listener {
   async stopAccepting(): Promise<void> {
     const s = this.server;
     if (!s) return;
-    await new Promise<void>((resolve) => s.close(() => resolve()));
+    // close() stops listening at once; its callback would wait for every open
+    // connection to end, and ending them is the drain's job, not this one's.
+    s.close();
   }
 
   /** Destroy every socket still open (after the sessions were told). */
