@@ -1,0 +1,90 @@
+// docker-compose.yml cannot be started here (no Docker engine), so this test
+// checks that its parts agree with each other: the amigate config loads and
+// points at the Asterisk service with the account manager.conf defines, the
+// published ports are the config's listener and admin ports, Prometheus
+// scrapes the admin port, every mounted file exists, and every metric the
+// Grafana dashboard queries exists in amigate's registry.
+
+import t from 'tap';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import { parseConfig } from '../../../src/config/load.js';
+import { parseAsteriskConf, findCategory } from '../../../src/config/manager-conf/conf-parser.js';
+import { Metrics } from '../../../src/observability/metrics.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const read = (p: string) => readFile(join(root, p), 'utf8');
+
+interface Service { image?: string; build?: string; environment?: Record<string, string>; volumes?: string[]; ports?: string[]; expose?: string[]; depends_on?: string[] }
+
+/** `${NAME:-default}` as compose resolves it with NAME unset. */
+const composeDefault = (v: string) => v.replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1');
+
+t.test('docker-compose.yml, its configs and the dashboard agree', async (t) => {
+  const compose = parse(await read('docker-compose.yml')) as { services: Record<string, Service>; volumes?: Record<string, unknown> };
+  const s = compose.services;
+  t.same(Object.keys(s).sort(), ['amigate', 'asterisk', 'grafana', 'prometheus']);
+  t.match(s['asterisk']!.image, /asterisk/, 'a public Asterisk image');
+  t.equal(s['amigate']!.build, '.', 'amigate is built from this repo');
+  t.ok(existsSync(join(root, 'Dockerfile')), 'with its Dockerfile');
+  t.notOk((s['asterisk']!.ports ?? []).length, "Asterisk's AMI is not published on the host");
+
+  // Every bind-mounted host path exists; named volumes are declared.
+  for (const [name, svc] of Object.entries(s)) {
+    for (const v of svc.volumes ?? []) {
+      const [src] = v.split(':');
+      if (src!.startsWith('./')) t.ok(existsSync(join(root, src!)), `${name}: ${src} exists`);
+      else t.ok(compose.volumes && src! in compose.volumes, `${name}: volume ${src} is declared`);
+    }
+  }
+
+  // The amigate config the container runs.
+  const env = Object.fromEntries(Object.entries(s['amigate']!.environment ?? {}).map(([k, v]) => [k, composeDefault(v)]));
+  const mount = s['amigate']!.volumes!.find((v) => v.endsWith(':/etc/amigate/amigate.yaml:ro') || v.includes(':/etc/amigate/amigate.yaml'))!;
+  t.ok(mount, 'the config is mounted where AMIGATE_CONFIG points');
+  t.equal(env['AMIGATE_CONFIG'], '/etc/amigate/amigate.yaml');
+  const cfgPath = mount.split(':')[0]!;
+  const { config } = await parseConfig(await read(cfgPath), join(root, cfgPath), env);
+
+  // Published ports = the TLS listener and the admin port, on host loopback only.
+  const published = (s['amigate']!.ports ?? []).map((p) => { const [host, hp, cp] = p.split(':'); return { host, hp: Number(hp), cp: Number(cp) }; });
+  const tls = config.listeners.find((l) => l.tls)!;
+  t.ok(published.some((p) => p.cp === tls.port), `TLS listener ${tls.port} is published`);
+  t.ok(published.some((p) => p.cp === config.admin!.port), `admin ${config.admin!.port} is published`);
+  t.ok(published.every((p) => p.host === '127.0.0.1'), 'published on host loopback only');
+  t.ok(config.listeners.filter((l) => !l.tls).every((l) => l.bindaddr.startsWith('127.')), 'plaintext only on loopback');
+  t.equal(tls.tls!.certfile, '/certs/server.crt', 'certificates come from the certs volume');
+
+  // Upstream = the asterisk service, with the account manager.conf defines.
+  const up = config.upstreams[0]!;
+  t.equal(up.host, 'asterisk');
+  const mgrMount = s['asterisk']!.volumes!.find((v) => v.includes('/etc/asterisk/manager.conf'))!;
+  const mgr = parseAsteriskConf(await read(mgrMount.split(':')[0]!));
+  const general = findCategory(mgr.categories, 'general', false)!;
+  const v = (cat: typeof general, name: string) => cat.variables.filter((x) => x.name === name).map((x) => x.value);
+  t.equal(Number(v(general, 'port')[0]), up.port, 'upstream port = manager.conf port');
+  t.ok((s['asterisk']!.expose ?? []).includes(String(up.port)), 'and the Asterisk service exposes it');
+  const account = findCategory(mgr.categories, up.username, false);
+  t.ok(account, `manager.conf has [${up.username}]`);
+  t.equal(v(account!, 'secret')[0], up.secret, 'its secret = the compose default of AMI_UPSTREAM_SECRET');
+  t.equal(v(account!, 'read')[0], 'all');
+  t.equal(v(account!, 'write')[0], 'all');
+
+  // Prometheus scrapes amigate's admin port.
+  const prom = parse(await read(s['prometheus']!.volumes![0]!.split(':')[0]!)) as { scrape_configs: Array<{ static_configs: Array<{ targets: string[] }> }> };
+  const targets = prom.scrape_configs.flatMap((c) => c.static_configs.flatMap((x) => x.targets));
+  t.ok(targets.includes(`amigate:${config.admin!.port}`), `Prometheus scrapes amigate:${config.admin!.port}`);
+
+  // Every metric the dashboard queries exists.
+  const dash = JSON.parse(await read('config/compose/grafana/dashboards/amigate.json')) as { panels: Array<{ title: string; targets: Array<{ expr: string }> }> };
+  const exposition = await new Metrics({ listeners: ['tls'], upstreams: ['asterisk'] }).text();
+  const known = new Set([...exposition.matchAll(/^# TYPE (\S+)/gm)].map((m) => m[1]!));
+  const used = new Set(dash.panels.flatMap((p) => p.targets.flatMap((x) => [...x.expr.matchAll(/amigate_[a-z_]+/g)].map((m) => m[0]))));
+  t.ok(used.size >= 8, `the dashboard uses ${used.size} metrics`);
+  for (const name of used) t.ok(known.has(name.replace(/_(bucket|count|sum)$/, '')), `${name} exists`);
+  const titles = dash.panels.map((p) => p.title.toLowerCase()).join(' | ');
+  for (const topic of ['connections', 'logins', 'actions', 'latency', 'events', 'dropped', 'upstream']) t.match(titles, topic, `a panel on ${topic}`);
+});
