@@ -6,7 +6,7 @@
 // Comparisons are constant-time, and an unknown user costs the same scrypt
 // work as a known one so timing does not reveal which names exist.
 
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { md5Key } from '../protocol/md5-challenge.js';
 import type { CertificateBinding } from '../config/schema.js';
 import { hashSecret, isSecretHash, verifySecretHash } from './secret-hash.js';
@@ -47,6 +47,16 @@ const DUMMY_SECRET = 'amigate: no such user';
 
 export class Authenticator {
   private dummy: Promise<string> | undefined;
+  /**
+   * The last secret each user logged in with, as an HMAC under a per-process
+   * random key. A repeated correct login skips scrypt (a wallboard fleet
+   * reconnecting after a restart would otherwise be held to ~40 logins/s per
+   * core); every wrong or unknown secret still pays the full cost, so timing
+   * tells an attacker nothing they did not already know. Keyed by the record,
+   * so a reload (new records) forgets it.
+   */
+  private readonly verified = new WeakMap<UserRecord, Buffer>();
+  private readonly macKey = randomBytes(32);
 
   /**
    * Plain Login; `secret` as received (a byte string). Hashed secrets: scrypt. Plain secrets: timingSafeEqual over
@@ -58,12 +68,20 @@ export class Authenticator {
     // AMI text is bytes (one char per byte); hashes were made from the UTF-8
     // bytes a client sends, so hash those bytes.
     const bytes = Buffer.from(secret, 'latin1');
-    if (stored !== undefined && isSecretHash(stored)) return verifySecretHash(stored, bytes);
-    // Same scrypt cost as a hashed user, so the answer time does not tell
-    // unknown users, plain-secret users and hashed users apart.
-    await verifySecretHash(await this.dummyHash(), bytes);
-    if (stored === undefined) return false;
-    return timingSafeEqual(sha256(stored), sha256(secret));
+    const mac = createHmac('sha256', this.macKey).update(bytes).digest();
+    const seen = user ? this.verified.get(user) : undefined;
+    if (seen !== undefined && timingSafeEqual(seen, mac)) return true;
+    let ok: boolean;
+    if (stored !== undefined && isSecretHash(stored)) {
+      ok = await verifySecretHash(stored, bytes);
+    } else {
+      // Same scrypt cost as a hashed user, so the answer time does not tell
+      // unknown users, plain-secret users and hashed users apart.
+      await verifySecretHash(await this.dummyHash(), bytes);
+      ok = stored !== undefined && timingSafeEqual(sha256(stored), sha256(secret));
+    }
+    if (ok && user) this.verified.set(user, mac);
+    return ok;
   }
 
   /**

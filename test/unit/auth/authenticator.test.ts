@@ -124,3 +124,16 @@ t.test('certificateMatches', async (t) => {
   t.notOk(certificateMatches({ fingerprint256: fp, subject: 'CN=x' }, { authorized: true, subject: 'CN=y', fingerprint256: fp }), 'both must match');
   t.notOk(certificateMatches({}, { authorized: true, subject: 'CN=y', fingerprint256: fp }), 'an empty binding matches nothing');
 });
+
+t.test('verifyPlain remembers a correct secret per record, never a wrong one', async (t) => {
+  const users = await setup();
+  const a = new Authenticator();
+  const hashed = users.get('hashed')!;
+  t.ok(await a.verifyPlain(hashed, 'hashed-pw'), 'first: scrypt');
+  t.ok(await a.verifyPlain(hashed, 'hashed-pw'), 'again: remembered');
+  t.notOk(await a.verifyPlain(hashed, 'hashed-pw2'), 'another secret still fails');
+  t.notOk(await a.verifyPlain(users.get('plain'), 'hashed-pw'), 'remembered per user, not globally');
+  const reloaded = (await setup()).get('hashed')!;
+  t.not(reloaded, hashed);
+  t.ok(await a.verifyPlain(reloaded, 'hashed-pw'), 'a new record verifies from scratch');
+});
