@@ -232,7 +232,7 @@ export class Proxy implements SessionServices {
         break;
       case 'action':
         this.metrics.action(ev.action, ev.result, ev.latencyMs / 1000 - (ev.upstreamMs ?? 0) / 1000, ev.upstreamMs !== undefined ? ev.upstreamMs / 1000 : undefined);
-        this.audit.action({
+        if (this.audit.wantsAction(ev.result)) this.audit.action({
           ...base, user: s.user?.name, action: ev.action, headers: ev.msg.entries(), result: ev.result,
           ...(ev.rule ? { rule: ev.rule } : {}), ...(ev.upstream ? { upstream: ev.upstream } : {}),
           latencyMs: round(ev.latencyMs), ...(ev.upstreamMs !== undefined ? { upstreamMs: round(ev.upstreamMs) } : {}),

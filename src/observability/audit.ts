@@ -228,9 +228,15 @@ export class Audit {
   upstreamUp(f: { upstream: string }): void { this.write('info', upstreamUp(f)); }
   upstreamDown(f: { upstream: string; reason?: string | undefined }): void { this.write('warn', upstreamDown(f)); }
 
-  action(f: ActionFields): void {
+  /** Would an action record with this result be written? Lets the hot path skip building one. */
+  wantsAction(result: string): boolean {
     const mode = this.opts.actions ?? 'all';
-    if (mode === 'none' || (mode === 'denied' && f.result !== 'denied')) return;
+    if (mode === 'none' || (mode === 'denied' && result !== 'denied')) return false;
+    return this.logger.isLevelEnabled(result === 'denied' ? 'warn' : 'info');
+  }
+
+  action(f: ActionFields): void {
+    if (!this.wantsAction(f.result)) return;
     this.write(f.result === 'denied' ? 'warn' : 'info', action(f, this.opts));
   }
 }
