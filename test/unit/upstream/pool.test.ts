@@ -150,6 +150,8 @@ t.test('all connections lost: not ready, connectionDown per logged-in generation
   await waitFor(() => h.states.length === 3, 2000, 'back');
   t.same(h.states, [true, false, true]);
   t.equal(h.fake.actions('listcommands').length, 2, 'ListCommands on each server (re)login');
+  // Ready needs one connection; the other may still be on its way back.
+  await waitFor(() => h.pool.stats().connectionsReady === 2, 2000, 'both connections back');
   t.ok(h.pool.stats().reconnects >= 2);
   t.equal(h.fake.open.filter((s) => s.eventsOn).length, 1);
 });
