@@ -30,7 +30,16 @@ import { createLogger } from './observability/logger.js';
 import { Audit } from './observability/audit.js';
 import { Metrics } from './observability/metrics.js';
 import { startAdminServer, type AdminServer } from './observability/http.js';
-import { UpstreamUnavailableError } from './errors.js';
+import { UpstreamUnavailableError, type AmigateError } from './errors.js';
+
+/** An action held by general.upstreamwait until one of its servers is ready. */
+interface Parked {
+  session: number;
+  msg: AmiMessage;
+  servers: readonly string[];
+  handler: ReplyHandler;
+  timer: NodeJS.Timeout;
+}
 
 export interface ProxyOptions {
   logger?: pino.Logger;
@@ -61,6 +70,7 @@ export class Proxy implements SessionServices {
   private lastReloadAt = Date.now();
   private booted: { uptime: number; lastReload: number; at: number } | undefined;
   private readonly drainTimeoutMs: number;
+  private readonly parked = new Set<Parked>();
   private closing = false;
 
   constructor(config: Config, opts: ProxyOptions = {}) {
@@ -247,6 +257,7 @@ export class Proxy implements SessionServices {
         this.sessions.delete(s.id);
         this.fanout.remove(s.id);
         this.router.dropSession(s.id);
+        for (const p of this.parked) if (p.session === s.id) { clearTimeout(p.timer); this.parked.delete(p); }
         if (s.user) this.byUser.get(s.user.name)?.delete(s);
         else this.unauthenticated--;
         this.metrics.connectionClosed(s.conn.listener);
@@ -340,7 +351,34 @@ export class Proxy implements SessionServices {
 
   forward(session: Session, msg: AmiMessage, servers: readonly string[], handler: ReplyHandler): void {
     if (servers.length === 0) throw new UpstreamUnavailableError();
+    const wait = this.config.general.upstreamwait;
+    if (wait > 0 && !servers.some((s) => this.cluster.isReady(s))) {
+      // general.upstreamwait: hold the action until one of its servers is back, or answer an error.
+      const entry: Parked = {
+        session: session.id, msg, servers, handler,
+        timer: setTimeout(() => {
+          this.parked.delete(entry);
+          handler.done('error', { upstream: servers[0]!, upstreamMs: 0, err: new UpstreamUnavailableError(`Upstream ${servers.join(', ')} is not available`) });
+        }, wait),
+      };
+      this.parked.add(entry);
+      return;
+    }
     this.router.forward(session.id, msg, servers, handler);
+  }
+
+  /** Send the actions parked for `server` now that it is ready. */
+  private unpark(server: string): void {
+    for (const p of this.parked) {
+      if (!p.servers.includes(server)) continue;
+      this.parked.delete(p);
+      clearTimeout(p.timer);
+      try {
+        this.router.forward(p.session, p.msg, p.servers, p.handler);
+      } catch (err) {
+        p.handler.done('error', { upstream: server, upstreamMs: 0, err: err as AmigateError });
+      }
+    }
   }
 
   filterListCommands(user: SessionUser, response: AmiMessage): AmiMessage {
@@ -376,6 +414,7 @@ export class Proxy implements SessionServices {
       this.audit.upstreamUp({ upstream: server });
       const table = this.cluster.actionPrivileges(server);
       if (table) this.privileges.refresh(table);
+      this.unpark(server);
     } else {
       this.audit.upstreamDown({ upstream: server });
     }

@@ -35,6 +35,8 @@ export interface GeneralConfig {
   readonly maxqueuebytes: number;
   /** Failed-login lockout, counted per source address and per user name. */
   readonly loginfailures: LoginFailuresConfig;
+  /** ms an action may wait for an upstream that is down; 0 = answer an error at once. @default 0 */
+  readonly upstreamwait: number;
   /** ms a graceful stop (SIGTERM) waits for in-flight actions. @default 5000 */
   readonly draintimeout: number;
   /** On reload, live sessions of a changed user: 'update' applies the new rights at once, 'close' ends them. Removed users are always closed. @default 'update' */
@@ -193,6 +195,7 @@ export const DEFAULTS = {
     writetimeout: 1000, // ms - Asterisk uses 100; a TLS client over a WAN needs more slack
     maxqueuebytes: 1048576,
     loginfailures: { maxfailures: 5, window: 60, lockout: 300 },
+    upstreamwait: 0, // ms
     draintimeout: 5000, // ms
     reloadsessions: 'update',
   },
@@ -247,6 +250,7 @@ export const CONFIG_SCHEMA: Schema = obj('The amigate configuration file.', {
       window: int('Sliding window in seconds.', 1, { default: G.loginfailures.window }),
       lockout: int('Lockout length in seconds.', 1, { default: G.loginfailures.lockout }),
     }, { default: {} }),
+    upstreamwait: int('Milliseconds an action may wait for a down upstream to come back before it gets an error; 0 answers at once.', 0, { default: G.upstreamwait }),
     draintimeout: int('Milliseconds a graceful stop (SIGTERM) waits for in-flight actions before closing.', 0, { default: G.draintimeout }),
     reloadsessions: { enum: ['update', 'close'], description: "On reload, live sessions of a changed user: 'update' gives them the new rights at once, 'close' ends them. Removed users are always closed.", default: G.reloadsessions },
   }, { default: {} }),

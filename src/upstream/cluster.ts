@@ -95,7 +95,8 @@ export class Cluster {
         else if (!(err instanceof UpstreamUnavailableError)) throw err;
       }
     }
-    throw overloaded ?? new UpstreamUnavailableError();
+    // Name the servers: the client learns which of its upstreams is down.
+    throw overloaded ?? new UpstreamUnavailableError(`Upstream ${servers.join(', ')} is not available`);
   }
 
   isReady(server: string): boolean {

@@ -13,6 +13,8 @@ export const UPSTREAM_USER = { name: 'amigate', secret: 'upstream-secret', read:
 export interface ProxyHarness {
   proxy: Proxy;
   sim: Sim;
+  /** pbx1 (= sim), then one per `moreUpstreams`: pbx2, pbx3... */
+  sims: Sim[];
   /** Port of the plaintext loopback listener. */
   port: number;
   /** Port of the TLS listener (when tls was asked for). */
@@ -33,6 +35,8 @@ export interface HarnessOptions {
   admin?: boolean;
   /** More listeners (config shape), each with a name; port 0 is filled in. */
   listeners?: Array<Record<string, unknown>>;
+  /** Extra upstream servers pbx2..., each with its own sim. */
+  moreUpstreams?: number;
   /** log.sensitive patterns. */
   logSensitive?: string[];
 }
@@ -40,6 +44,12 @@ export interface HarnessOptions {
 export async function startProxy(t: Test, opts: HarnessOptions): Promise<ProxyHarness> {
   const sim = await startSim({ users: [UPSTREAM_USER], ...opts.sim });
   t.teardown(() => sim.close());
+  const sims = [sim];
+  for (let i = 0; i < (opts.moreUpstreams ?? 0); i++) {
+    const more = await startSim({ users: [UPSTREAM_USER], ...opts.sim });
+    t.teardown(() => more.close());
+    sims.push(more);
+  }
   const doc: Record<string, unknown> = {
     general: { authtimeout: 5, ...opts.general },
     listeners: [
@@ -47,7 +57,7 @@ export async function startProxy(t: Test, opts: HarnessOptions): Promise<ProxyHa
       ...(opts.tls ? [{ name: 'tls', bindaddr: '127.0.0.1', port: 0, tls: opts.tls }] : []),
       ...(opts.listeners ?? []).map((l) => ({ port: 0, ...l })),
     ],
-    upstreams: [{ name: 'pbx1', host: '127.0.0.1', port: sim.port, username: UPSTREAM_USER.name, secret: UPSTREAM_USER.secret, connections: 2, ...opts.upstream }],
+    upstreams: sims.map((s, i) => ({ name: `pbx${i + 1}`, host: '127.0.0.1', port: s.port, username: UPSTREAM_USER.name, secret: UPSTREAM_USER.secret, connections: 2, ...opts.upstream })),
     ...(opts.admin ? { admin: { bindaddr: '127.0.0.1', port: 0 } } : {}),
     log: { level: 'debug', ...(opts.logSensitive ? { sensitive: opts.logSensitive } : {}) },
     users: opts.users,
@@ -56,9 +66,9 @@ export async function startProxy(t: Test, opts: HarnessOptions): Promise<ProxyHa
   const cap = captureLogger({ level: 'debug' });
   const proxy = await createProxy(config, { logger: cap.logger, drainTimeoutMs: 500 });
   t.teardown(() => proxy.close('test-end'));
-  await waitUntil(() => proxy.cluster.isReady('pbx1'), 5000);
+  await waitUntil(() => sims.every((_, i) => proxy.cluster.isReady(`pbx${i + 1}`)), 5000);
   return {
-    proxy, sim,
+    proxy, sim, sims,
     port: proxy.listeners[0]!.address.port,
     tlsPort: opts.tls ? proxy.listeners[1]!.address.port : undefined,
     portOf: (name) => {
