@@ -187,7 +187,16 @@ export class Router implements UpstreamListener {
       const o = this.originates.get(id);
       if (o) originator = { session: o.session, actionId: o.actionId };
     }
-    if (originator && msg.get('Event')?.toLowerCase() === 'originateresponse') this.originates.delete(id);
+    const isOriginateResponse = msg.get('Event')?.toLowerCase() === 'originateresponse';
+    if (originator && isOriginateResponse) this.originates.delete(id);
+    if (!originator) {
+      // Our ActionID, but its action already ended (timeout, upstream loss,
+      // Shutdown): a late list item or completion belongs to nobody now, and
+      // a proxy ActionID must never reach a client. An OriginateResponse is
+      // still news for every call reader, without the ID.
+      if (!isOriginateResponse) return;
+      msg.removeLineAt(idIndex);
+    }
     this.hooks.broadcast(msg, from.server, originator);
   }
 

@@ -149,3 +149,22 @@ t.test('dropSession forgets pending actions', async (t) => {
   t.same(a.packets, []);
   t.equal(router.pendingCount, 0);
 });
+
+t.test('a late list event of an ended action reaches nobody; a late OriginateResponse goes out without our ID', async (t) => {
+  const { router, sent, broadcasts } = harness();
+  const c = collector();
+  router.forward(7, msg('Action: CoreShowChannels\r\nActionID: 1'), ['pbx1'], c.h);
+  const ref = sent[0]!.ref;
+  const id = sent[0]!.msg.get('ActionID')!;
+  router.message(msg(`Response: Success\r\nActionID: ${id}\r\nEventList: start\r\nMessage: Channels will follow`), ref);
+  router.connectionDown(ref, new Error('gone') as never);
+  t.same(c.done.map((d) => d.outcome), ['upstream-lost']);
+  // The upstream's last bytes arrive after the loss was handled (the soak found this).
+  router.message(msg(`Event: CoreShowChannel\r\nActionID: ${id}\r\nChannel: Local/1@test-00000001;1`), ref);
+  router.message(msg(`Event: CoreShowChannelsComplete\r\nActionID: ${id}\r\nEventList: Complete\r\nListItems: 1`), ref);
+  t.same(broadcasts, [], 'nothing with a proxy ActionID is broadcast');
+  t.equal(c.packets.length, 1, 'the requester got only the response before the loss');
+  router.message(msg('Event: OriginateResponse\r\nPrivilege: call,all\r\nActionID: amg.zz.1\r\nResponse: Success'), ref);
+  t.equal(broadcasts.length, 1);
+  t.notMatch(broadcasts[0]!.event, /ActionID/, 'an orphan OriginateResponse loses the proxy ActionID');
+});
