@@ -30,7 +30,7 @@ import { createLogger } from './observability/logger.js';
 import { Audit } from './observability/audit.js';
 import { Metrics } from './observability/metrics.js';
 import { startAdminServer, type AdminServer } from './observability/http.js';
-import { UpstreamUnavailableError, type AmigateError } from './errors.js';
+import { UpstreamOverloadedError, UpstreamUnavailableError, type AmigateError } from './errors.js';
 
 /** An action held by general.upstreamwait until one of its servers is ready. */
 interface Parked {
@@ -248,6 +248,9 @@ export class Proxy implements SessionServices {
           latencyMs: round(ev.latencyMs), ...(ev.upstreamMs !== undefined ? { upstreamMs: round(ev.upstreamMs) } : {}),
         });
         break;
+      case 'limit':
+        this.metrics.limitHit(ev.limit);
+        break;
       case 'slow-consumer':
         this.metrics.slowConsumer();
         this.metrics.eventDropped(ev.reason === 'timeout' ? 'timeout' : 'queue-full');
@@ -364,7 +367,12 @@ export class Proxy implements SessionServices {
       this.parked.add(entry);
       return;
     }
-    this.router.forward(session.id, msg, servers, handler);
+    try {
+      this.router.forward(session.id, msg, servers, handler);
+    } catch (err) {
+      if (err instanceof UpstreamOverloadedError) this.metrics.limitHit('upstream-maxpendingactions');
+      throw err;
+    }
   }
 
   /** Send the actions parked for `server` now that it is ready. */

@@ -89,7 +89,8 @@ export type SessionObservation =
   | { type: 'login-failed'; session: Session; username: string; reason: string }
   | { type: 'action'; session: Session; action: string; msg: AmiMessage; result: 'success' | 'error' | 'denied' | 'timeout' | 'upstream-lost'; rule?: string; upstream?: string; latencyMs: number; upstreamMs?: number }
   | { type: 'closed'; session: Session; cause: string }
-  | { type: 'slow-consumer'; session: Session; queuedBytes: number; reason: string };
+  | { type: 'slow-consumer'; session: Session; queuedBytes: number; reason: string }
+  | { type: 'limit'; session: Session; limit: string };
 
 type Busy = false | 'action' | 'login' | 'waitevent' | 'failing';
 
@@ -229,10 +230,12 @@ export class Session implements EventSink {
 
   private handle(msg: AmiMessage): void {
     if ((msg as AmiMessage & { overflow?: true }).overflow) {
+      this.services.observe({ type: 'limit', session: this, limit: 'maxpendingactions' });
       this.reply(msg, 'Error', 'Too many pending actions');
       return;
     }
     // do_message(): a flagged packet gets its parse error, with its ActionID (S3, S4).
+    if (msg.fault !== undefined) this.services.observe({ type: 'limit', session: this, limit: msg.fault });
     if (msg.fault === 'too-many-lines') return this.reply(msg, 'Error', 'Too many lines in message or allocation failure');
     if (msg.fault === 'line-too-long') return this.reply(msg, 'Error', 'Failed to parse message: line too long');
     const action = msg.getNonEmpty('Action');

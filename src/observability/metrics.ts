@@ -15,6 +15,8 @@ export type MetricActionResult = typeof ACTION_RESULTS[number];
 export const LOGIN_RESULTS = ['success', ...LOGIN_FAILURE_REASONS] as const;
 export const REJECT_REASONS = ['maxconnections', 'maxconnectionsperip', 'authlimit', 'tls-handshake'] as const;
 export const DROP_REASONS = ['queue-full', 'timeout', 'session-closed'] as const;
+/** Limits that refuse a single request (the session goes on); connection limits count in rejected_total. */
+export const LIMITS = ['maxpendingactions', 'upstream-maxpendingactions', 'line-too-long', 'too-many-lines'] as const;
 export const UPSTREAM_STATES = ['down', 'booting', 'ready', 'closed'] as const;
 const OTHER = 'other';
 /** A cap on the action-name label set, however many names upstreams announce. */
@@ -74,6 +76,7 @@ export class Metrics {
   private readonly actionProxySeconds: Histogram;
   private readonly actionUpstreamSeconds: Histogram;
   private readonly actionTimeouts: Counter;
+  private readonly limitHits: Counter;
   private readonly eventsReceived: Counter<'upstream'>;
   private readonly eventsDelivered: Counter;
   private readonly eventsDropped: Counter<'reason'>;
@@ -118,6 +121,10 @@ export class Metrics {
     this.actionTimeouts = new Counter({
       name: 'amigate_action_timeouts_total', help: 'Actions that got no upstream response within the action timeout.', registers,
     });
+    this.limitHits = new Counter({
+      name: 'amigate_limit_refusals_total', help: 'Requests refused by a limit (the session stays open), by limit.', labelNames: ['limit'], registers,
+    });
+    for (const limit of LIMITS) this.limitHits.inc({ limit }, 0);
     this.eventsReceived = new Counter({
       name: 'amigate_events_received_total', help: 'Unsolicited events received from upstreams, by upstream.',
       labelNames: ['upstream'], registers,
@@ -286,6 +293,10 @@ export class Metrics {
 
   slowConsumer(): void {
     this.slowConsumers.inc();
+  }
+
+  limitHit(limit: string): void {
+    this.limitHits.inc({ limit: bounded(limit, LIMITS) });
   }
 
   /** Upstream state change; the stats source, when set, refines it at scrape time. */

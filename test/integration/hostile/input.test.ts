@@ -5,7 +5,6 @@
 
 import t from 'tap';
 import net from 'node:net';
-import tls from 'node:tls';
 import { readFile } from 'node:fs/promises';
 import { startProxy, waitUntil, type ProxyHarness } from '../../helpers/start-proxy.js';
 import { TestClient } from '../../helpers/ami-test-client.js';
@@ -226,4 +225,26 @@ t.test('slowloris, stalled TLS handshakes, a ClientHello flood, brute force from
   t.equal((await real.waitFor((m) => m.isResponse, 5000)).get('Message'), 'Authentication failed', 'the attacked user is locked out, even with the right secret');
   t.ok(h.logs().some((l) => l['audit'] === 'loginFailed' && l['reason'] === 'lockout'), 'the operator sees lockout');
   await by.check('brute force');
+});
+
+t.test('limits count their refusals by name', async (t) => {
+  const h = await startProxy(t, { users, general: { maxpendingactions: 5 } });
+  const c = await TestClient.connect({ port: h.port });
+  t.teardown(() => c.close());
+  await c.login('ops', 'pw');
+  let burst = '';
+  for (let i = 0; i < 50; i++) burst += `Action: CoreStatus\r\nActionID: b-${i}\r\n\r\n`;
+  c.write(burst);
+  await c.waitFor((m) => m.get('ActionID') === 'b-49', 5000);
+  c.write(`Action: Ping\r\nActionID: long\r\nX: ${'y'.repeat(2000)}\r\n\r\n`);
+  c.write('Action: Ping\r\nActionID: lines\r\n' + 'X: 1\r\n'.repeat(200) + '\r\n');
+  await c.waitFor((m) => m.get('ActionID') === 'lines', 5000);
+  const refused = c.received.filter((m) => m.get('Message') === 'Too many pending actions').length;
+  t.ok(refused > 0, `${refused} refused by maxpendingactions`);
+  const m = await h.proxy.metrics.text();
+  const value = (limit: string) => Number(new RegExp(`amigate_limit_refusals_total\\{limit="${limit}"\\} (\\d+)`).exec(m)?.[1]);
+  t.equal(value('maxpendingactions'), refused);
+  t.equal(value('line-too-long'), 1);
+  t.equal(value('too-many-lines'), 1);
+  t.equal(value('upstream-maxpendingactions'), 0);
 });
