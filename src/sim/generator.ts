@@ -10,7 +10,7 @@ import { channelState, EVENT, makeEvent } from './events.js';
 import type { SimPbx } from './pbx.js';
 
 /** mulberry32: small, fast, good enough for load shapes. */
-function mulberry32(seed: number): () => number {
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

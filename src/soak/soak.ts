@@ -11,6 +11,7 @@ import { stringify } from 'yaml';
 import { AmiParser } from '../protocol/parser.js';
 import type { AmiMessage } from '../protocol/message.js';
 import { startSim } from '../sim/server.js';
+import { mulberry32 } from '../sim/generator.js';
 import { parseConfig } from '../config/load.js';
 import { createProxy } from '../proxy.js';
 
@@ -53,18 +54,6 @@ const ACTIONS = [
 ];
 /** How long the end of the run waits for the last replies: the action timeout (5 s) plus slack. */
 const HUNG_MS = 8000;
-
-/** A tiny deterministic PRNG (mulberry32), so runs with one seed churn alike. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Outstanding { id: string; list: boolean; sentAt: number; gotResponse: boolean }
 
@@ -164,7 +153,7 @@ class SoakClient {
 export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
   const log = opts.log ?? (() => {});
   const n = opts.clients ?? 200;
-  const rnd = prng(opts.seed ?? 1);
+  const rnd = mulberry32(opts.seed ?? 1); // seeded, so runs with one seed churn alike
   const r: SoakReport = {
     seconds: opts.seconds, clients: n, sent: 0, answered: 0, answeredOk: 0, answeredError: 0, misrouted: 0, hung: 0,
     cutByChurn: 0, cutByDrop: 0, droppedByProxy: 0, restarts: 0, eventsReceived: 0, rssMiB: [],
