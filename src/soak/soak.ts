@@ -65,7 +65,7 @@ class SoakClient {
   closed = false;
   events = 0;
 
-  constructor(port: number, private readonly r: SoakReport, private readonly rnd: () => number, onReady: () => void) {
+  constructor(port: number, private readonly r: SoakReport, private readonly rnd: () => number) {
     this.socket = net.connect({ host: '127.0.0.1', port });
     this.socket.setNoDelay(true);
     const parser = new AmiParser({ onMessage: (m) => this.message(m), onBanner: () => this.login() }, { banner: true, maxLineBytes: 1 << 20, maxLines: 1e5, emitEmpty: false });
@@ -78,10 +78,8 @@ class SoakClient {
       else { this.r.droppedByProxy++; this.r.cutByDrop += unanswered; }
       this.onClosed?.();
     });
-    this.onReadyCb = onReady;
   }
 
-  private onReadyCb: () => void;
   onClosed: (() => void) | undefined;
 
   private login(): void {
@@ -91,7 +89,7 @@ class SoakClient {
   private message(m: AmiMessage): void {
     const id = m.get('ActionID');
     if (!this.ready) {
-      if (m.isResponse && id === 'login') { this.ready = true; this.onReadyCb(); this.burst(); }
+      if (m.isResponse && id === 'login') { this.ready = true; this.burst(); }
       return;
     }
     if (m.isEvent) {
@@ -173,10 +171,9 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
   while (!proxy.cluster.isReady('pbx1') && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
 
   const clients = new Set<SoakClient>();
-  let retired = 0;
   const open = () => {
-    const c = new SoakClient(port, r, rnd, () => {});
-    c.onClosed = () => { clients.delete(c); r.eventsReceived += c.events; retired++; };
+    const c = new SoakClient(port, r, rnd);
+    c.onClosed = () => { clients.delete(c); r.eventsReceived += c.events; };
     clients.add(c);
   };
   for (let i = 0; i < n; i++) open();
@@ -216,7 +213,6 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
   r.rssMiB.push(Math.round(process.memoryUsage().rss / (1 << 20)));
   await proxy.close('soak-end');
   await sim.close();
-  void retired;
   return r;
 }
 
