@@ -89,7 +89,7 @@ export class Proxy implements SessionServices {
           this.noteBroadcast(event, server);
           this.fanout.publish(event, server, originator);
         },
-        serverState: (server, ready) => this.onServerState(server, ready),
+        serverState: (server, ready, reason) => this.onServerState(server, ready, reason),
       },
       { actionTimeoutMs: config.general.actiontimeout },
     );
@@ -416,7 +416,7 @@ export class Proxy implements SessionServices {
     }
   }
 
-  private onServerState(server: string, ready: boolean): void {
+  private onServerState(server: string, ready: boolean, reason: string | undefined): void {
     this.metrics.upstreamState(server, ready);
     if (ready) {
       this.audit.upstreamUp({ upstream: server });
@@ -424,7 +424,7 @@ export class Proxy implements SessionServices {
       if (table) this.privileges.refresh(table);
       this.unpark(server);
     } else {
-      this.audit.upstreamDown({ upstream: server });
+      this.audit.upstreamDown({ upstream: server, reason });
     }
     // A documented amigate event (docs/reliability.md) so system readers learn of the outage.
     const ev = AmiMessage.from([['Event', ready ? 'AmigateUpstreamUp' : 'AmigateUpstreamDown'], ['Privilege', 'system,all'], ['Server', server]]);

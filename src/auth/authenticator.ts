@@ -44,6 +44,7 @@ export type LoginOutcome =
   | { readonly ok: false; readonly reason: LoginFailureReason; readonly user: UserRecord | undefined };
 
 const DUMMY_SECRET = 'amigate: no such user';
+const UNKNOWN = {};
 
 export class Authenticator {
   private dummy: Promise<string> | undefined;
@@ -57,6 +58,8 @@ export class Authenticator {
    */
   private readonly verified = new WeakMap<UserRecord, Buffer>();
   private readonly macKey = randomBytes(32);
+  /** Checks in progress, per record (UNKNOWN for unknown users), by secret HMAC. */
+  private readonly inflight = new WeakMap<object, Map<string, Promise<boolean>>>();
 
   /**
    * Plain Login; `secret` as received (a byte string). Hashed secrets: scrypt. Plain secrets: timingSafeEqual over
@@ -71,6 +74,26 @@ export class Authenticator {
     const mac = createHmac('sha256', this.macKey).update(bytes).digest();
     const seen = user ? this.verified.get(user) : undefined;
     if (seen !== undefined && timingSafeEqual(seen, mac)) return true;
+    // The same secret for the same record already being checked: share that
+    // scrypt. A fleet reconnecting at once after a restart pays one, not one
+    // each; unknown users share theirs the same way, so this tells nothing.
+    const owner: object = user ?? UNKNOWN;
+    let inflight = this.inflight.get(owner);
+    const tag = mac.toString('base64');
+    const same = inflight?.get(tag);
+    if (same !== undefined) return same;
+    const check = this.check(user, stored, bytes, secret, mac);
+    if (inflight === undefined) this.inflight.set(owner, (inflight = new Map()));
+    inflight.set(tag, check);
+    try {
+      return await check;
+    } finally {
+      inflight.delete(tag);
+      if (inflight.size === 0) this.inflight.delete(owner);
+    }
+  }
+
+  private async check(user: UserRecord | undefined, stored: string | undefined, bytes: Buffer, secret: string, mac: Buffer): Promise<boolean> {
     let ok: boolean;
     if (stored !== undefined && isSecretHash(stored)) {
       ok = await verifySecretHash(stored, bytes);

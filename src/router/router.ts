@@ -43,7 +43,7 @@ export interface Originator {
 export interface RouterHooks {
   /** An unsolicited event from `server`; `originator` is set when it carries a proxy ActionID. */
   broadcast(event: AmiMessage, server: string, originator: Originator | undefined): void;
-  serverState?(server: string, ready: boolean): void;
+  serverState?(server: string, ready: boolean, reason?: string): void;
 }
 
 export interface RouterOptions {
@@ -148,8 +148,8 @@ export class Router implements UpstreamListener {
     }
   }
 
-  serverState(server: string, ready: boolean): void {
-    this.hooks.serverState?.(server, ready);
+  serverState(server: string, ready: boolean, reason?: string): void {
+    this.hooks.serverState?.(server, ready, reason);
   }
 
   // --- routing ----------------------------------------------------------------

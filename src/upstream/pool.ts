@@ -57,6 +57,8 @@ export class Pool implements ConnectionOwner {
   private booted = false;
   private shuttingDown = false;
   private closed = false;
+  /** Why the last connection went down: the reason serverState(false) gives. */
+  private lastDown: string | undefined;
   /** Last readiness announced through serverState(). */
   private announced = false;
   /** ListCommands state for the current up-period. */
@@ -192,6 +194,7 @@ export class Pool implements ConnectionOwner {
   }
 
   down(conn: UpstreamConnection, ref: UpstreamRef, err: AmigateError, loggedIn: boolean): void {
+    this.lastDown = err.message;
     if (conn === this.eventConn) {
       this.eventConn = undefined;
       if (!this.closed) {
@@ -207,6 +210,7 @@ export class Pool implements ConnectionOwner {
   shutdown(_conn: UpstreamConnection): void {
     if (this.shuttingDown) return;
     this.shuttingDown = true;
+    this.lastDown = 'Asterisk shutting down';
     for (const c of this.connections) c.expectShutdown();
     this.evaluate();
   }
@@ -251,8 +255,10 @@ export class Pool implements ConnectionOwner {
     } else if (!up && this.announced) {
       this.announced = false;
       this.listing = 'no';
-      this.logger.warn('upstream server not ready');
-      this.listener.serverState(this.name, false);
+      const reason = this.closed ? 'closed by amigate' : this.lastDown;
+      if (this.closed) this.logger.info('upstream server closed');
+      else this.logger.warn({ reason }, 'upstream server not ready');
+      this.listener.serverState(this.name, false, reason);
     } else if (!up && this.listing === 'done') {
       this.listing = 'no';
     }

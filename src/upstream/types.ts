@@ -37,8 +37,8 @@ export interface UpstreamListener {
   message(msg: AmiMessage, from: UpstreamRef): void;
   /** A connection went down; whatever was written on it and not yet answered never will be. */
   connectionDown(ref: UpstreamRef, err: AmigateError): void;
-  /** A server became ready or stopped being ready. */
-  serverState(server: string, ready: boolean): void;
+  /** A server became ready or stopped being ready (`reason`: why, when it stopped). */
+  serverState(server: string, ready: boolean, reason?: string): void;
 }
 
 // --- additions (upstream side) -------------------------------------------------

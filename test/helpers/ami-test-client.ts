@@ -110,7 +110,8 @@ export class TestClient {
 
   async login(username: string, secret: string, extra: Array<[string, string]> = []): Promise<AmiMessage> {
     await this.waitBanner();
-    return this.action([['Action', 'Login'], ['Username', username], ['Secret', secret], ...extra]);
+    // A first Login pays one scrypt; 50 of them at once on a loaded 2-core CI can take seconds.
+    return this.action([['Action', 'Login'], ['Username', username], ['Secret', secret], ...extra], { ms: 15000 });
   }
 
   async loginMd5(username: string, secret: string): Promise<AmiMessage> {

@@ -117,7 +117,7 @@ t.test('maxsessions gives Login Already In Use; authtimeout and authlimit', asyn
   const opened = Date.now();
   await Promise.race([idle.closedPromise, new Promise((r) => setTimeout(r, 4000))]);
   t.ok(idle.closed, 'closed by authtimeout');
-  t.ok(Date.now() - opened >= 900 && Date.now() - opened < 3500, `after about 1 s (${Date.now() - opened} ms)`);
+  t.ok(Date.now() - opened >= 900 && Date.now() - opened < 5000, `after about 1 s (${Date.now() - opened} ms)`);
 
   // authlimit 2: a third unauthenticated connection gets no banner and is closed.
   const u1 = await TestClient.connect({ port: h.port });

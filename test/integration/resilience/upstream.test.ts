@@ -76,7 +76,7 @@ for (const wait of [0, 4000]) {
     const r = await c.action([['Action', 'CoreStatus']], { id: 'during', ms: 8000 });
     if (wait === 0) {
       t.equal(r.toString(), 'Response: Error\r\nActionID: during\r\nMessage: Upstream pbx1 is not available\r\n\r\n', 'an error at once');
-      t.ok(Date.now() - started < 500, 'at once');
+      t.ok(Date.now() - started < 2000, 'at once, not after the 4 s bound');
     } else {
       t.equal(r.get('Response'), 'Success', 'held until the server was back, then answered');
     }

@@ -130,6 +130,7 @@ t.test('audit records, redaction and metrics after a scripted session', async (t
   t.ok(closed.some((r) => /slow/.test(String(r['cause']))), 'slow consumer is the cause');
   for (const r of closed) t.type(r['durationMs'], 'number');
   t.equal(of('upstreamDown')[0]!['upstream'], 'pbx1');
+  t.equal(of('upstreamDown')[0]!['reason'], 'upstream connection closed by Asterisk', 'the cause of the outage');
 
   // --- no secret anywhere ----------------------------------------------------------
   const raw = h.rawLogs();

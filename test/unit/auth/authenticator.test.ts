@@ -137,3 +137,36 @@ t.test('verifyPlain remembers a correct secret per record, never a wrong one', a
   t.not(reloaded, hashed);
   t.ok(await a.verifyPlain(reloaded, 'hashed-pw'), 'a new record verifies from scratch');
 });
+
+t.test('concurrent logins with the same secret share one scrypt; different secrets do not', async (t) => {
+  const real = await import('../../../src/auth/secret-hash.js');
+  let scrypts = 0;
+  const { Authenticator: Counted } = await t.mockImport<typeof import('../../../src/auth/authenticator.js')>(
+    '../../../src/auth/authenticator.js', {
+      '../../../src/auth/secret-hash.js': {
+        ...real,
+        verifySecretHash: async (h: string, s: string | Buffer) => { scrypts++; return real.verifySecretHash(h, s); },
+      },
+    });
+  const users = await setup();
+  const a = new Counted();
+  const hashed = users.get('hashed')!;
+  const right = await Promise.all(Array.from({ length: 20 }, () => a.verifyPlain(hashed, 'hashed-pw')));
+  t.same(right, Array(20).fill(true));
+  t.equal(scrypts, 1, '20 identical correct logins: one scrypt');
+  scrypts = 0;
+  const mixed = await Promise.all([
+    a.verifyPlain(users.get('plain'), 'plain-pw'), a.verifyPlain(users.get('plain'), 'plain-pw'),
+    a.verifyPlain(users.get('plain'), 'wrong'), a.verifyPlain(users.get('plain'), 'wrong'),
+    a.verifyPlain(undefined, 'x'), a.verifyPlain(undefined, 'x'), a.verifyPlain(undefined, 'y'),
+  ]);
+  t.same(mixed, [true, true, false, false, false, false, false]);
+  t.equal(scrypts, 4, 'one per distinct (record, secret): plain-pw, wrong, unknown x, unknown y');
+  scrypts = 0;
+  t.notOk(await a.verifyPlain(users.get('plain'), 'wrong'), 'a wrong secret is never remembered');
+  t.equal(scrypts, 1, 'and pays again once the first check has ended');
+  const reloaded = (await setup()).get('hashed')!;
+  scrypts = 0;
+  await Promise.all([a.verifyPlain(hashed, 'other'), a.verifyPlain(reloaded, 'other')]);
+  t.equal(scrypts, 2, 'shared per record: a reloaded record checks on its own');
+});

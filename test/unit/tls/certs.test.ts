@@ -48,7 +48,8 @@ t.test('makeDevPki: well-formed CA, server and client certificates, fast enough 
   const pki = await makeDevPki({ clientCn: 'crm', otherClientCn: 'crm2', serverNames: ['ami.example'], serverIps: ['10.0.0.5'] });
   const ms = performance.now() - start;
   t.comment(`makeDevPki with 4 RSA-2048 keys: ${ms.toFixed(0)} ms`);
-  t.ok(ms < 5000, 'well under a few seconds');
+  // Idle: well under a second (native key generation); the bound leaves room for a loaded CI.
+  t.ok(ms < 20000, 'well under the test timeout');
 
   const ca = new X509Certificate(pki.ca.cert);
   const server = new X509Certificate(pki.server.cert);

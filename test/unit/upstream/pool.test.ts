@@ -15,13 +15,14 @@ function recorder() {
   const messages: Array<{ msg: AmiMessage; ref: UpstreamRef }> = [];
   const downs: Array<{ ref: UpstreamRef; err: AmigateError }> = [];
   const states: boolean[] = [];
+  const reasons: Array<string | undefined> = [];
   const listener: UpstreamListener = {
     message: (msg, ref) => { messages.push({ msg, ref }); },
     connectionDown: (ref, err) => { downs.push({ ref, err }); },
-    serverState: (_s, ready) => { states.push(ready); },
+    serverState: (_s, ready, reason) => { states.push(ready); if (!ready) reasons.push(reason); },
   };
   const events = (name: string) => messages.filter((m) => m.msg.get('Event') === name);
-  return { listener, messages, downs, states, events };
+  return { listener, messages, downs, states, reasons, events };
 }
 
 function harness(t: Test, n = 2, fakeOpts: FakeOptions = {}, cfg: Partial<UpstreamConfig> = {}, opts: Partial<PoolOptions> = {}) {
@@ -142,6 +143,7 @@ t.test('all connections lost: not ready, connectionDown per logged-in generation
   h.fake.drop();
   await waitFor(() => h.states.length === 2);
   t.same(h.states, [true, false]);
+  t.same(h.reasons, ['upstream connection closed by Asterisk']);
   t.equal(h.downs.length, 2);
   t.ok(h.downs.some((d) => d.ref === r1), 'the very ref handed to the router');
   t.throws(() => h.pool.send(action('amg.1.2')), UpstreamUnavailableError);
@@ -163,6 +165,7 @@ t.test('Event: Shutdown makes the server unavailable at once; it comes back afte
   h.fake.emit('Event: Shutdown\r\nPrivilege: system,all\r\nShutdown: Cleanly\r\nRestart: True\r\n\r\n');
   await waitFor(() => h.states.length === 2);
   t.same(h.states, [true, false]);
+  t.same(h.reasons, ['Asterisk shutting down']);
   t.throws(() => h.pool.send(action('amg.1.1')), UpstreamUnavailableError);
   h.fake.drop();
   await waitFor(() => h.states.length === 3, 2000);
@@ -204,6 +207,7 @@ t.test('close(): serverState(false), Logoff on every connection', async (t) => {
   await waitFor(() => h.pool.isReady() && h.pool.stats().connectionsReady === 2);
   await h.pool.close();
   t.same(h.states, [true, false]);
+  t.same(h.reasons, ['closed by amigate'], 'a deliberate close says so');
   t.equal(h.fake.actions('logoff').length, 2);
   t.equal(h.pool.stats().state, 'closed');
   t.ok(h.pool.stats().connections.every((c) => c.status === 'closed'));
