@@ -54,6 +54,24 @@ export class SimChannel {
   }
 }
 
+/**
+ * A long-lived channel for the sim's `preloadChannels` option: `PJSIP/parked-<n>`,
+ * Up, sitting in Wait(3600) in context test, with no timer and no events, so
+ * CoreShowChannels and Status have items to list while nothing else changes.
+ * The generator's calls never enter the registry, so without this the lists
+ * are empty.
+ */
+export function parkedChannel(registry: ChannelRegistry, n: number, systemName: string | undefined): SimChannel {
+  const uid = registry.nextUniqueid(systemName);
+  const ch = new SimChannel(`PJSIP/parked-${String(n).padStart(8, '0')}`, uid, uid, 'test', '600', 'PJSIP/parked');
+  ch.state = 6;
+  ch.priority = 2;
+  ch.appl = 'Wait';
+  ch.data = '3600';
+  ch.inDialplan = true;
+  return ch;
+}
+
 export class ChannelRegistry {
   private readonly byName = new Map<string, SimChannel>();
   private localSeq = 0;

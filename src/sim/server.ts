@@ -9,6 +9,7 @@ import { headerLine } from '../protocol/message.js';
 import { UsageError } from '../errors.js';
 import { EVENT, makeEvent } from './events.js';
 import { LoadGenerator } from './generator.js';
+import { parkedChannel } from './channels.js';
 import { SimPbx, type ReceivedAction } from './pbx.js';
 import { SimSession } from './session.js';
 import { DEFAULT_USERS, type SimUser } from './users.js';
@@ -40,6 +41,8 @@ export interface SimOptions {
   loginFailureDelayMs?: number;
   /** AMI_VERSION in the banner. @default '11.0.0' (Asterisk 22) */
   amiVersion?: string;
+  /** Long-lived channels present from the start (`PJSIP/parked-<n>`, no events), so CoreShowChannels and Status lists are not empty; a restart forgets them like any channel. @default 0 */
+  preloadChannels?: number;
 }
 
 export interface Sim {
@@ -89,6 +92,7 @@ class SimServer implements Sim {
       amiVersion: opts.amiVersion ?? AMI_VERSION,
     }, opts.users ?? DEFAULT_USERS);
     this.generator = new LoadGenerator(this.pbx, opts.seed ?? 1);
+    for (let i = 0; i < (opts.preloadChannels ?? 0); i++) this.pbx.channels.add(parkedChannel(this.pbx.channels, i, this.pbx.systemName));
   }
 
   get port(): number { return this.portNumber; }
