@@ -14,12 +14,12 @@ import { Router, type ReplyHandler } from './router/router.js';
 import { Fanout } from './fanout/fanout.js';
 import { Cluster } from './upstream/cluster.js';
 import type { Connector } from './upstream/connector.js';
-import { Listener } from './downstream/listener.js';
+import { Listener, type ListenerTls } from './downstream/listener.js';
 import {
   Session, type ConnectionInfo, type Decision, type LoginResult, type SessionFilters,
   type SessionObservation, type SessionServices, type SessionUser,
 } from './downstream/session.js';
-import type { Config } from './config/schema.js';
+import type { Config, ListenerTlsConfig } from './config/schema.js';
 import { UserStore, type UserRecord } from './auth/user-store.js';
 import { Authenticator, LoginThrottle } from './auth/authenticator.js';
 import { ActionPrivilegeTable } from './policy/action-privileges.js';
@@ -109,15 +109,7 @@ export class Proxy implements SessionServices {
         name: l.name,
         host: l.bindaddr,
         port: l.port,
-        ...(l.tls ? {
-          tls: {
-            cert: await readFile(l.tls.certfile),
-            key: await readFile(l.tls.privatekey),
-            ...(l.tls.cafile ? { ca: await readFile(l.tls.cafile) } : {}),
-            verifyClient: l.tls.verifyclient,
-            minVersion: l.tls.minversion,
-          },
-        } : {}),
+        ...(l.tls ? { tls: await readListenerTls(l.tls) } : {}),
         handshakeTimeoutMs: this.config.general.authtimeout * 1000,
         maxConnections: this.config.general.maxconnections,
         maxConnectionsPerIp: this.config.general.maxconnectionsperip,
@@ -178,18 +170,17 @@ export class Proxy implements SessionServices {
     // Everything that can fail (files, certificates) is read before anything changes,
     // so a reload either applies whole or leaves the running configuration alone.
     const users = new UserStore(next);
-    const contexts: Array<[Listener, Parameters<Listener['setSecureContext']>[0]]> = [];
+    const contexts: Array<[Listener, ListenerTls | undefined]> = [];
     for (const l of next.listeners) {
       const listener = this.listeners.find((x) => x.name === l.name);
-      if (listener && l.tls) {
-        contexts.push([listener, {
-          cert: await readFile(l.tls.certfile), key: await readFile(l.tls.privatekey),
-          ...(l.tls.cafile ? { ca: await readFile(l.tls.cafile) } : {}),
-          verifyClient: l.tls.verifyclient, minVersion: l.tls.minversion,
-        }]);
-      }
+      if (listener) contexts.push([listener, l.tls ? await readListenerTls(l.tls) : undefined]);
     }
-    for (const [listener, ctx] of contexts) listener.setSecureContext(ctx);
+    for (const [listener, ctx] of contexts) {
+      const fixed = listener.setSecureContext(ctx);
+      if (fixed.length > 0) this.logger.warn({ listener: listener.name, keys: fixed }, 'reload: these listener settings need a restart; the running values stay');
+    }
+    const restart = restartOnlyChanges(prev, next);
+    if (restart.length > 0) this.logger.warn({ keys: restart }, 'reload: these settings need a restart; the running values stay');
     this.config = next;
     this.users = users;
     this.throttle = new LoginThrottle(next.general.loginfailures);
@@ -281,6 +272,8 @@ export class Proxy implements SessionServices {
   get authTimeoutMs(): number { return this.config.general.authtimeout * 1000; }
   get maxQueueBytes(): number { return this.config.general.maxqueuebytes; }
   get maxPendingActions(): number { return this.config.general.maxpendingactions; }
+  get maxLineBytes(): number { return this.config.general.maxlinebytes; }
+  get maxHeaders(): number { return this.config.general.maxheaders; }
 
   async login(req: { username: string; secret?: string; key?: string; challenge?: string; conn: ConnectionInfo; sessionId: number }): Promise<LoginResult> {
     const ip = req.conn.remoteAddress;
@@ -451,6 +444,32 @@ function sameEntry(a: Config, b: Config, name: string): boolean {
 }
 
 function round(ms: number): number { return Math.round(ms * 1000) / 1000; }
+
+/** A listener's certificate, key and CA read from disk, with its TLS settings; the same at start and on reload. */
+async function readListenerTls(t: ListenerTlsConfig): Promise<ListenerTls> {
+  return {
+    cert: await readFile(t.certfile),
+    key: await readFile(t.privatekey),
+    ...(t.cafile ? { ca: await readFile(t.cafile) } : {}),
+    verifyClient: t.verifyclient,
+    minVersion: t.minversion,
+  };
+}
+
+/**
+ * Keys a reload cannot apply to a running process (docs/operations.md): listener
+ * addresses, added or removed listeners, upstreams, the admin port and the log
+ * output. Listed so the operator is told, not silently ignored.
+ */
+function restartOnlyChanges(a: Config, b: Config): string[] {
+  const out: string[] = [];
+  const addr = (c: Config) => JSON.stringify(c.listeners.map((l) => [l.name, l.bindaddr, l.port]));
+  if (addr(a) !== addr(b)) out.push('listeners');
+  if (JSON.stringify(a.upstreams) !== JSON.stringify(b.upstreams)) out.push('upstreams');
+  if (JSON.stringify(a.admin) !== JSON.stringify(b.admin)) out.push('admin');
+  for (const k of ['level', 'file', 'pretty'] as const) if (a.log[k] !== b.log[k]) out.push(`log.${k}`);
+  return out;
+}
 
 export async function createProxy(config: Config, opts: ProxyOptions = {}): Promise<Proxy> {
   const p = new Proxy(config, opts);

@@ -34,7 +34,7 @@ export interface ListenerOptions {
 
 export class Listener {
   readonly name: string;
-  private readonly opts: ListenerOptions;
+  private opts: ListenerOptions;
   private server: net.Server | tls.Server | undefined;
   private readonly perIp = new Map<string, number>();
   private total = 0;
@@ -53,18 +53,29 @@ export class Listener {
 
   get connections(): number { return this.total; }
 
-  /** Replace the certificate and key for new handshakes (config reload). */
-  setSecureContext(t: ListenerTls): void {
-    if (this.server instanceof tls.Server) this.server.setSecureContext({ cert: t.cert, key: t.key, ...(t.ca ? { ca: t.ca } : {}) });
+  /**
+   * Replace the certificate, key, CA and protocol floor for new handshakes
+   * (config reload); established TLS sessions keep theirs. Returns the keys
+   * that could not change on a live server: `verifyclient` (Node reads
+   * requestCert/rejectUnauthorized once, in tls.createServer()) and a switch
+   * between TLS and plaintext. They need a restart; the caller warns.
+   */
+  setSecureContext(t: ListenerTls | undefined): string[] {
+    const now = this.opts.tls;
+    if (!(this.server instanceof tls.Server) || !now || !t) return now === undefined && t === undefined ? [] : ['tls'];
+    // tls.Server#setSecureContext() resets every option it is not given (minVersion
+    // falls back to Node's default), so the reload context comes from the same
+    // function as the startup one. Fixes a TLSv1.3-only listener accepting TLSv1.2 after SIGHUP.
+    this.server.setSecureContext(secureContextOptions(t));
+    this.opts = { ...this.opts, tls: { ...t, verifyClient: now.verifyClient } };
+    return t.verifyClient === now.verifyClient ? [] : ['tls.verifyclient'];
   }
 
   async listen(): Promise<void> {
     const o = this.opts;
     if (o.tls) {
       const s = tls.createServer({
-        cert: o.tls.cert,
-        key: o.tls.key,
-        ...(o.tls.ca ? { ca: o.tls.ca } : {}),
+        ...secureContextOptions(o.tls),
         requestCert: o.tls.verifyClient,
         rejectUnauthorized: o.tls.verifyClient,
         minVersion: o.tls.minVersion,
@@ -161,6 +172,15 @@ export class Listener {
   destroyAll(): void {
     for (const s of this.sockets) s.destroy();
   }
+}
+
+/**
+ * The secure-context part of a TLS listener's options: one function for
+ * tls.createServer() and setSecureContext(), so a reload builds exactly the
+ * context the listener started with.
+ */
+export function secureContextOptions(t: ListenerTls): tls.SecureContextOptions {
+  return { cert: t.cert, key: t.key, ...(t.ca ? { ca: t.ca } : {}), minVersion: t.minVersion };
 }
 
 /** `CN=crm,O=Example` from a certificate subject object. */

@@ -31,7 +31,7 @@ export interface HarnessOptions {
   sim?: SimOptions;
   upstream?: Record<string, unknown>;
   /** Extra upstream servers (each gets its own sim). */
-  tls?: { certfile: string; privatekey: string; cafile?: string; verifyclient?: boolean };
+  tls?: { certfile: string; privatekey: string; cafile?: string; verifyclient?: boolean; minversion?: 'TLSv1.2' | 'TLSv1.3' };
   admin?: boolean;
   /** More listeners (config shape), each with a name; port 0 is filled in. */
   listeners?: Array<Record<string, unknown>>;
