@@ -325,6 +325,9 @@ class LoadContext {
         keepalive: u['keepalive'] as number,
         keepalivemisses: u['keepalivemisses'] as number,
         ...(typeof u['maxpendingactions'] === 'number' ? { maxpendingactions: u['maxpendingactions'] } : {}),
+        maxlinebytes: u['maxlinebytes'] as number,
+        maxheaders: u['maxheaders'] as number,
+        boottimeout: u['boottimeout'] as number,
       });
       if (t && t['rejectunauthorized'] === false) this.warn([...at, 'tls', 'rejectunauthorized'], `upstream ${JSON.stringify(name)}: the server certificate is not verified`);
       if (!t && !isLoopback(String(u['host']))) this.warn(at, `upstream ${JSON.stringify(name)} at ${String(u['host'])} is reached without tls: its secret and all events cross the network unencrypted`);

@@ -33,6 +33,10 @@ export interface GeneralConfig {
   readonly writetimeout: number;
   /** Bytes a session's output queue may hold before the client is dropped. @default 1048576 */
   readonly maxqueuebytes: number;
+  /** Request line buffer (Asterisk's inbuf, S3); at most 1024, Asterisk's own. @default 1024 */
+  readonly maxlinebytes: number;
+  /** Lines per request (AST_MAX_MANHEADERS, S4); at most 128, Asterisk's own. @default 128 */
+  readonly maxheaders: number;
   /** Failed-login lockout, counted per source address and per user name. */
   readonly loginfailures: LoginFailuresConfig;
   /** ms an action may wait for an upstream that is down; 0 = answer an error at once. @default 0 */
@@ -102,6 +106,12 @@ export interface UpstreamConfig {
   readonly keepalivemisses: number;
   /** Actions in flight on this server before new ones fail fast. @default the upstream layer's (1000) */
   readonly maxpendingactions?: number;
+  /** Bytes of one line from this server; a longer line is discarded and the packet flagged. @default 1048576 */
+  readonly maxlinebytes: number;
+  /** Lines of one packet from this server; the excess is discarded and the packet flagged. @default 100000 */
+  readonly maxheaders: number;
+  /** ms the event connection waits for FullyBooted after login before the server is ready anyway. @default 2000 */
+  readonly boottimeout: number;
 }
 
 export interface AdminConfig {
@@ -194,13 +204,20 @@ export const DEFAULTS = {
     maxconnectionsperip: 200,
     writetimeout: 1000, // ms - Asterisk uses 100; a TLS client over a WAN needs more slack
     maxqueuebytes: 1048576,
+    maxlinebytes: 1024, // manager.c get_input(): struct mansession inbuf[1025]; the upper bound too (S3)
+    maxheaders: 128, // AST_MAX_MANHEADERS; the upper bound too (S4)
     loginfailures: { maxfailures: 5, window: 60, lockout: 300 },
     upstreamwait: 0, // ms
     draintimeout: 5000, // ms
     reloadsessions: 'update',
   },
   listener: { bindaddr: '127.0.0.1', insecure: false, tls: { verifyclient: false, minversion: 'TLSv1.2' } },
-  upstream: { port: 5038, connections: 2, keepalive: 10, keepalivemisses: 3, tls: { rejectunauthorized: true } },
+  upstream: {
+    port: 5038, connections: 2, keepalive: 10, keepalivemisses: 3, tls: { rejectunauthorized: true },
+    maxlinebytes: 1048576, // 1 MiB: a Command output line is far shorter; bounds memory per connection
+    maxheaders: 100000, // a `Response: Follows` of 100,000 Output lines still passes
+    boottimeout: 2000, // ms - FullyBooted comes right after login on a running Asterisk (S8)
+  },
   admin: { bindaddr: '127.0.0.1', port: 9189 },
   log: { level: 'info', file: null, pretty: false, sensitive: [] as string[] },
   user: { maxsessions: 0, serverheader: false },
@@ -245,6 +262,8 @@ export const CONFIG_SCHEMA: Schema = obj('The amigate configuration file.', {
     maxconnectionsperip: int('Downstream connections per source address.', 1, { default: G.maxconnectionsperip }),
     writetimeout: int('Default for users: ms a client may take to drain its output before it is dropped (writetimeout).', 100, { default: G.writetimeout }),
     maxqueuebytes: int('Bytes one session may have queued for output before it is dropped.', 1024, { default: G.maxqueuebytes }),
+    maxlinebytes: int("Bytes of one request line, as Asterisk's input buffer (at most 1024: Asterisk refuses longer lines anyway).", 256, { maximum: 1024, default: G.maxlinebytes }),
+    maxheaders: int('Lines of one request (at most 128, AST_MAX_MANHEADERS: Asterisk drops the excess anyway).', 8, { maximum: 128, default: G.maxheaders }),
     loginfailures: obj('Failed-login lockout, counted per source address and per user name.', {
       maxfailures: int('Failures within the window that cause a lockout; 0 disables it.', 0, { default: G.loginfailures.maxfailures }),
       window: int('Sliding window in seconds.', 1, { default: G.loginfailures.window }),
@@ -289,6 +308,9 @@ export const CONFIG_SCHEMA: Schema = obj('The amigate configuration file.', {
       keepalive: int('Seconds between keepalive Pings; 0 = off.', 0, { default: DEFAULTS.upstream.keepalive }),
       keepalivemisses: int('Missed Pings before the connection is declared dead.', 1, { default: DEFAULTS.upstream.keepalivemisses }),
       maxpendingactions: int('Actions in flight on this server before new ones fail fast; default: the upstream layer\'s (1000).', 1),
+      maxlinebytes: int('Bytes of one line from this server; a longer line is discarded and the packet flagged.', 1024, { default: DEFAULTS.upstream.maxlinebytes }),
+      maxheaders: int('Lines of one packet from this server; the excess is discarded and the packet flagged.', 128, { default: DEFAULTS.upstream.maxheaders }),
+      boottimeout: int('Milliseconds the event connection waits for FullyBooted after (re)login before the server takes actions anyway.', 0, { default: DEFAULTS.upstream.boottimeout }),
     }, { required: ['host', 'username', 'secret'] }),
   },
 

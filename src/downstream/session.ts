@@ -62,6 +62,10 @@ export interface SessionServices {
   readonly authTimeoutMs: number;
   readonly maxQueueBytes: number;
   readonly maxPendingActions: number;
+  /** general.maxlinebytes: the request line buffer (S3). @default 1024 */
+  readonly maxLineBytes?: number;
+  /** general.maxheaders: lines per request (S4). @default 128 */
+  readonly maxHeaders?: number;
   /** Verify a Login (plain or MD5) with every check: user, ACL, certificate, lockout, session limits. */
   login(req: { username: string; secret?: string; key?: string; challenge?: string; conn: ConnectionInfo; sessionId: number }): Promise<LoginResult>;
   /** S10: Challenge for a user that may not log in again answers "Login Already In Use". */
@@ -125,7 +129,7 @@ export class Session implements EventSink {
     this.socket = socket;
     this.services = services;
     this.conn = conn;
-    this.parser = new AmiParser({ onMessage: (m) => this.enqueue(m) });
+    this.parser = new AmiParser({ onMessage: (m) => this.enqueue(m) }, { maxLineBytes: services.maxLineBytes ?? 1024, maxLines: services.maxHeaders ?? 128 });
     this.writer = new Writer(socket, {
       writeTimeoutMs: 1000,
       maxQueueBytes: services.maxQueueBytes,

@@ -35,6 +35,8 @@ export interface MetricsStats {
       connectionsTotal?: number;
       reconnects?: number;
       pending?: number;
+      /** Packets that broke the server's maxlinebytes / maxheaders. */
+      oversize?: { 'line-too-long': number; 'too-many-lines': number };
     }>;
   };
   /** Cumulative fan-out counters; when present they drive amigate_events_delivered_total. */
@@ -172,6 +174,19 @@ export class Metrics {
         if (!servers) return;
         this.reset();
         for (const srv of servers) this.inc({ upstream: srv.name }, srv.reconnects ?? 0);
+      },
+    });
+    new Counter({
+      name: 'amigate_upstream_oversize_packets_total',
+      help: 'Packets from an upstream that broke its maxlinebytes (line-too-long) or maxheaders (too-many-lines); passed on cut, by upstream and fault.',
+      labelNames: ['upstream', 'fault'], registers,
+      collect() {
+        const servers = self.stats()?.cluster?.servers;
+        if (!servers) return;
+        this.reset();
+        for (const srv of servers) {
+          for (const fault of ['line-too-long', 'too-many-lines'] as const) this.inc({ upstream: srv.name, fault }, srv.oversize?.[fault] ?? 0);
+        }
       },
     });
     new Gauge({

@@ -6,17 +6,12 @@
 // whose lines read `<Action>: <synopsis>  (Priv: <authority_to_str>)` (capture 10).
 
 import { AmiMessage } from '../protocol/message.js';
-import { classBit } from '../protocol/privileges.js';
+import { parseListCommands, type ActionPrivilege } from '../protocol/list-commands.js';
+
+export { parseListCommands, parseListCommandsLine, UNKNOWN_CLASS, type ActionPrivilege } from '../protocol/list-commands.js';
 
 const SYSTEM = 1 << 0, CALL = 1 << 1, COMMAND = 1 << 4, USER = 1 << 6, CONFIG = 1 << 7;
 const REPORTING = 1 << 9, ORIGINATE = 1 << 12, AOC = 1 << 16;
-
-export interface ActionPrivilege {
-  /** Name as Asterisk registered it (ListCommands spelling). */
-  readonly name: string;
-  /** Required classes, any of (0 = anyone logged in). */
-  readonly mask: number;
-}
 
 /** main/manager.c __init_manager() registrations on branch 22, plus app_queue's QueueStatus/QueueSummary (authority 0). */
 export const CORE_ACTION_PRIVILEGES: readonly ActionPrivilege[] = [
@@ -96,48 +91,4 @@ export class ActionPrivilegeTable {
   }
 
   entries(): IterableIterator<ActionPrivilege> { return this.byName.values(); }
-}
-
-/**
- * action_listcommands(): one header per action, `<Action>: <synopsis>  (Priv: <classes>)`.
- * `<none>` is 0; `all` (appended to every non-zero mask by authority_to_str()) is dropped.
- * Lines without a `(Priv: ...)` suffix (Response, ActionID, Message) are skipped.
- */
-export function parseListCommands(reply: AmiMessage): Map<string, ActionPrivilege> {
-  const out = new Map<string, ActionPrivilege>();
-  for (const line of reply.lines) {
-    const parsed = parseListCommandsLine(line);
-    if (parsed) out.set(parsed.name.toLowerCase(), parsed);
-  }
-  return out;
-}
-
-/** One ListCommands line, or undefined when it is not an action entry. */
-export function parseListCommandsLine(line: string): ActionPrivilege | undefined {
-  const colon = line.indexOf(':');
-  if (colon <= 0 || !line.endsWith(')')) return undefined;
-  const open = line.lastIndexOf('(Priv:');
-  if (open < colon) return undefined;
-  const name = line.slice(0, colon);
-  if (/\s/.test(name)) return undefined;
-  const classes = line.slice(open + 6, -1).trim();
-  return { name, mask: classesToMask(classes) };
-}
-
-/**
- * A class name this proxy does not know (a newer Asterisk) must not turn into
- * authority 0, which anyone may run: it maps to a bit no named class uses, held
- * only by write=all users.
- */
-export const UNKNOWN_CLASS = 1 << 29;
-
-function classesToMask(classes: string): number {
-  if (classes === '<none>') return 0;
-  let mask = 0;
-  for (const token of classes.split(',')) {
-    const t = token.trim();
-    if (t === 'all' || t === '') continue;
-    mask |= classBit(t) ?? UNKNOWN_CLASS;
-  }
-  return mask === 0 ? UNKNOWN_CLASS : mask;
 }

@@ -24,7 +24,7 @@ import { AmiMessage } from '../protocol/message.js';
 import { AmiParser } from '../protocol/parser.js';
 import { md5Key } from '../protocol/md5-challenge.js';
 import { AmigateError, UpstreamAuthError, UpstreamClosedError, UpstreamProtocolError } from '../errors.js';
-import type { ConnectionStatus, UpstreamConfig, UpstreamRef } from './types.js';
+import type { ConnectionStatus, OversizeCounts, UpstreamConfig, UpstreamRef } from './types.js';
 import type { Connector } from './connector.js';
 import type { RetryDelay } from './backoff.js';
 import { InFlight, blockingHoldMs } from './in-flight.js';
@@ -60,7 +60,7 @@ export interface ConnectionOptions {
   logger: pino.Logger;
   connector: Connector;
   retryDelay: RetryDelay;
-  /** ms the event connection waits for FullyBooted before it is ready anyway. @default 2000 */
+  /** ms the event connection waits for FullyBooted before it is ready anyway; `config.boottimeout` wins. @default 2000 */
   bootTimeoutMs?: number;
   /** ms from the start of a connect to a successful Login. @default 10000 */
   loginTimeoutMs?: number;
@@ -86,6 +86,8 @@ export class UpstreamConnection {
   banner: string | undefined;
   reconnects = 0;
   lastError: AmigateError | undefined;
+  /** Packets that broke config.maxlinebytes / maxheaders, over every generation. */
+  readonly oversize: OversizeCounts = { 'line-too-long': 0, 'too-many-lines': 0 };
 
   private readonly owner: ConnectionOwner;
   private readonly logger: pino.Logger;
@@ -133,7 +135,7 @@ export class UpstreamConnection {
     this.logger = opts.logger;
     this.connector = opts.connector;
     this.retryDelay = opts.retryDelay;
-    this.bootTimeoutMs = opts.bootTimeoutMs ?? 2000;
+    this.bootTimeoutMs = opts.config.boottimeout ?? opts.bootTimeoutMs ?? 2000;
     this.loginTimeoutMs = opts.loginTimeoutMs ?? 10_000;
     this.closeTimeoutMs = opts.closeTimeoutMs ?? 1000;
     this.shutdownGraceMs = opts.shutdownGraceMs ?? 5000;
@@ -305,7 +307,13 @@ export class UpstreamConnection {
         onBanner: (line) => { if (this.live && gen === this.generation) this.onBanner(line); },
         onMessage: (msg) => { if (this.live && gen === this.generation) this.onMessage(msg); },
       },
-      { banner: true, maxLineBytes: 1 << 20, maxLines: 1e5, emitEmpty: false, legacyFollows: true },
+      // Far above anything Asterisk sends (a Command output line, a 1,000-member
+      // QueueStatus) but bounded: a broken or hostile server cannot make us hold
+      // an unbounded line or packet.
+      {
+        banner: true, maxLineBytes: this.config.maxlinebytes ?? 1 << 20, maxLines: this.config.maxheaders ?? 1e5,
+        emitEmpty: false, legacyFollows: true,
+      },
     );
     stream.on('data', (chunk: Buffer) => {
       if (gen !== this.generation) return;
@@ -469,7 +477,11 @@ export class UpstreamConnection {
       this.logger.debug({ kind: msg.kind }, 'upstream packet before login dropped');
       return;
     }
-    if (msg.fault !== undefined) this.logger.warn({ fault: msg.fault, kind: msg.kind }, 'oversized upstream packet truncated');
+    if (msg.fault !== undefined) {
+      // Passed on cut rather than dropped: its client still gets a reply with its ActionID.
+      this.oversize[msg.fault]++;
+      this.logger.warn({ fault: msg.fault, kind: msg.kind, maxlinebytes: this.config.maxlinebytes, maxheaders: this.config.maxheaders }, 'oversized upstream packet cut');
+    }
     if (msg.isEvent) {
       const name = msg.get('Event');
       if (name === 'Shutdown') {

@@ -18,14 +18,15 @@
 
 import type pino from 'pino';
 import type { AmiMessage } from '../protocol/message.js';
-import { privilegeToMask } from '../protocol/privileges.js';
+import { parseListCommands, type ActionPrivilege } from '../protocol/list-commands.js';
 import { AmigateError, UpstreamClosedError, UpstreamOverloadedError, UpstreamUnavailableError } from '../errors.js';
 import type { ServerStats, UpstreamConfig, UpstreamListener, UpstreamRef } from './types.js';
 import { UpstreamConnection, type ConnectionOwner } from './connection.js';
 import type { Connector } from './connector.js';
 import type { RetryDelay } from './backoff.js';
 
-export interface ActionPrivilege { name: string; mask: number }
+// The one ListCommands parser (an unknown class never becomes authority 0).
+export { parseListCommands, type ActionPrivilege } from '../protocol/list-commands.js';
 
 export interface PoolOptions {
   config: UpstreamConfig;
@@ -151,13 +152,16 @@ export class Pool implements ConnectionOwner {
     let ready = 0;
     let reconnects = 0;
     let pending = 0;
+    const oversize = { 'line-too-long': 0, 'too-many-lines': 0 };
     const connections = this.connections.map((c) => {
       if (c.usable) ready++;
       reconnects += c.reconnects;
       pending += c.pending;
+      oversize['line-too-long'] += c.oversize['line-too-long'];
+      oversize['too-many-lines'] += c.oversize['too-many-lines'];
       return {
         id: c.id, generation: c.generation, status: c.status, pending: c.pending,
-        events: c === this.eventConn, reconnects: c.reconnects, lastError: c.lastError?.message,
+        events: c === this.eventConn, reconnects: c.reconnects, lastError: c.lastError?.message, oversize: { ...c.oversize },
       };
     });
     const loggedIn = this.connections.some((c) => c.status === 'booting' || c.status === 'ready');
@@ -169,6 +173,7 @@ export class Pool implements ConnectionOwner {
       connectionsTotal: this.connections.length,
       reconnects,
       pending,
+      oversize,
       eventConnection: this.eventConn?.id ?? null,
       banner: this.banner,
       connections,
@@ -278,25 +283,4 @@ export class Pool implements ConnectionOwner {
       this.evaluate();
     }, this.listTimeoutMs);
   }
-}
-
-/**
- * ListCommands reply (main/manager.c action_listcommands()): one header per
- * action, `<Action>: <synopsis>  (Priv: <authority_to_str>)`. `<none>` is 0;
- * the trailing `all` that authority_to_str() adds is dropped (privilegeToMask).
- */
-export function parseListCommands(reply: AmiMessage): Map<string, ActionPrivilege> {
-  const out = new Map<string, ActionPrivilege>();
-  for (let i = 1; i < reply.lines.length; i++) {
-    const line = reply.lines[i]!;
-    const colon = line.indexOf(':');
-    if (colon <= 0) continue;
-    const open = line.lastIndexOf('(Priv:');
-    if (open < 0 || !line.endsWith(')')) continue;
-    const name = line.slice(0, colon);
-    if (name.toLowerCase() === 'actionid') continue;
-    const mask = privilegeToMask(line.slice(open + 6, line.length - 1));
-    out.set(name.toLowerCase(), { name, mask });
-  }
-  return out;
 }

@@ -22,6 +22,12 @@ export interface UpstreamConfig {
   keepalivemisses: number;
   /** Router actions in flight on this server before send() fails fast with UpstreamOverloadedError. @default Cluster option maxPendingActions (1000) */
   maxpendingactions?: number;
+  /** Bytes of one line Asterisk sends; a longer one is discarded and its packet flagged. @default 1048576 */
+  maxlinebytes?: number;
+  /** Lines of one packet Asterisk sends; the excess is discarded and the packet flagged. @default 100000 */
+  maxheaders?: number;
+  /** ms the event connection waits for FullyBooted after login (a connection option's value when unset). @default 2000 */
+  boottimeout?: number;
 }
 
 export interface UpstreamRef {
@@ -58,7 +64,11 @@ export interface ConnectionStats {
   /** Sockets opened after the first one. */
   reconnects: number;
   lastError: string | undefined;
+  /** Packets from Asterisk that broke maxlinebytes / maxheaders (cut, not dropped). */
+  oversize: OversizeCounts;
 }
+
+export interface OversizeCounts { 'line-too-long': number; 'too-many-lines': number }
 
 export interface ServerStats {
   name: string;
@@ -69,6 +79,8 @@ export interface ServerStats {
   connectionsTotal: number;
   reconnects: number;
   pending: number;
+  /** Oversize packets over all connections of this server (see ConnectionStats). */
+  oversize: OversizeCounts;
   /** Index of the event connection, or null while there is none. */
   eventConnection: number | null;
   banner: string | undefined;

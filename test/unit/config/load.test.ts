@@ -65,12 +65,27 @@ t.test('defaults are applied from DEFAULTS', async (t) => {
   t.same(config.general, DEFAULTS.general);
   t.same(config.log, DEFAULTS.log);
   t.equal(config.admin, undefined);
-  t.same(config.upstreams[0], { name: 'pbx1', host: '127.0.0.1', port: 5038, username: 'amigate', secret: 's3cret', connections: 2, keepalive: 10, keepalivemisses: 3 });
+  t.same(config.upstreams[0], { name: 'pbx1', host: '127.0.0.1', port: 5038, username: 'amigate', secret: 's3cret', connections: 2, keepalive: 10, keepalivemisses: 3, maxlinebytes: 1048576, maxheaders: 100000, boottimeout: 2000 });
   const u = config.users['u']!;
   t.same([u.read, u.write, u.permit, u.deny, u.eventfilter], ['', '', [], [], []], 'least privilege');
   t.same([u.allowmultiplelogin, u.displayconnects, u.writetimeout, u.maxsessions, u.serverheader], [true, true, 1000, 0, false]);
   t.same([u.actions, u.commands, u.originate, u.certificate, u.upstreams], [{ allow: undefined, deny: [] }, { allow: undefined, deny: [] }, { contexts: undefined, applications: undefined }, undefined, undefined]);
   t.equal(config.file, '/etc/amigate/a.yaml');
+});
+
+t.test('message size limits: downstream at most Asterisk\'s own, upstream at least that', async (t) => {
+  const ok = await parseConfig(MIN.replace('secret: s3cret }', 'secret: s3cret, maxlinebytes: 4096, maxheaders: 500, boottimeout: 0 }')
+    + 'general: { maxlinebytes: 512, maxheaders: 64 }\n', 'a.yaml', {});
+  t.same([ok.config.general.maxlinebytes, ok.config.general.maxheaders], [512, 64]);
+  t.same([ok.config.upstreams[0]!.maxlinebytes, ok.config.upstreams[0]!.maxheaders, ok.config.upstreams[0]!.boottimeout], [4096, 500, 0]);
+  const bad = await problemsOf(parseConfig(MIN.replace('secret: s3cret }', 'secret: s3cret, maxlinebytes: 100, maxheaders: 10 }')
+    + 'general: { maxlinebytes: 2048, maxheaders: 129 }\n', 'a.yaml', {}));
+  t.same(bad.map((p) => `${p.key}: ${p.message}`).sort(), [
+    'general.maxheaders: must be <= 128',
+    'general.maxlinebytes: must be <= 1024',
+    'upstreams[0].maxheaders: must be >= 128',
+    'upstreams[0].maxlinebytes: must be >= 1024',
+  ]);
 });
 
 t.test('user defaults follow general; names and paths resolve', async (t) => {

@@ -96,7 +96,7 @@ t.test('scrape-time gauges come from the stats source, read once per scrape', as
     pending: 7,
     cluster: {
       servers: [
-        { name: 'pbx1', state: 'ready', ready: true, connectionsReady: 2, connectionsTotal: 2, reconnects: 3, pending: 5 },
+        { name: 'pbx1', state: 'ready', ready: true, connectionsReady: 2, connectionsTotal: 2, reconnects: 3, pending: 5, oversize: { 'line-too-long': 2, 'too-many-lines': 1 } },
         { name: 'pbx2', state: 'booting', ready: false, connectionsReady: 0, connectionsTotal: 1, reconnects: 0, pending: 2 },
       ],
     },
@@ -111,6 +111,9 @@ t.test('scrape-time gauges come from the stats source, read once per scrape', as
   t.equal(s.get('amigate_upstream_connections_ready{upstream="pbx1"}'), 2);
   t.equal(s.get('amigate_upstream_connections{upstream="pbx2"}'), 1);
   t.equal(s.get('amigate_upstream_reconnects_total{upstream="pbx1"}'), 3);
+  t.equal(s.get('amigate_upstream_oversize_packets_total{upstream="pbx1",fault="line-too-long"}'), 2);
+  t.equal(s.get('amigate_upstream_oversize_packets_total{upstream="pbx1",fault="too-many-lines"}'), 1);
+  t.equal(s.get('amigate_upstream_oversize_packets_total{upstream="pbx2",fault="line-too-long"}'), 0, 'pre-declared at 0');
   t.equal(s.get('amigate_upstream_state{upstream="pbx2",state="booting"}'), 1);
   t.equal(s.get('amigate_upstream_state{upstream="pbx2",state="ready"}'), 0);
   t.equal(s.get('amigate_events_delivered_total'), 42, 'fan-out stats win over explicit increments');

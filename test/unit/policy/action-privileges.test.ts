@@ -1,7 +1,8 @@
 import t from 'tap';
 import { AmiMessage } from '../../../src/protocol/message.js';
+import { parseListCommands as poolParseListCommands } from '../../../src/upstream/pool.js';
 import { ActionPrivilegeTable, CORE_ACTION_PRIVILEGES, UNKNOWN_CLASS, parseListCommands, parseListCommandsLine } from '../../../src/policy/action-privileges.js';
-import { authorityToStr, classBit } from '../../../src/protocol/privileges.js';
+import { CLASS_NAMES, authorityToStr, classBit } from '../../../src/protocol/privileges.js';
 import { captureMessages } from '../../helpers/capture-messages.js';
 
 const mask = (...names: string[]) => names.reduce((m, n) => m | classBit(n)!, 0);
@@ -48,10 +49,15 @@ t.test('refresh from a ListCommands reply learns module actions', async (t) => {
   other.refresh(new Map([['x', { name: 'X', mask: 4 }]]));
   other.refresh([{ name: 'Y', mask: 8 }]);
   t.same([other.get('x'), other.get('y'), other.get('Ping')], [4, 8, 0], 'maps and lists merge; the core stays');
-  t.ok([...other.entries()].length === other.size);
+  const names = [...other.entries()].map((p) => p.name);
+  t.same(names.filter((n) => n === 'X' || n === 'Y'), ['X', 'Y'], 'learned entries are listed with their registered spelling');
+  t.equal(other.size, CORE_ACTION_PRIVILEGES.length + 2, 'two learned actions on top of the core table');
+  other.refresh([{ name: 'ping', mask: 4 }]);
+  t.equal(other.size, CORE_ACTION_PRIVILEGES.length + 2, 'an upstream entry replaces the core one of the same name (any case)');
 });
 
-t.test('ListCommands line parsing', async (t) => {
+t.test('ListCommands line parsing (the one parser: the upstream pool and the policy share it)', async (t) => {
+  t.equal(poolParseListCommands, parseListCommands, 'upstream/pool.ts reads ListCommands with this parser');
   t.same(parseListCommandsLine('Originate: Originate a call.  (Priv: originate,all)'), { name: 'Originate', mask: mask('originate') });
   t.same(parseListCommandsLine('Ping: Keepalive command.  (Priv: <none>)'), { name: 'Ping', mask: 0 });
   t.same(parseListCommandsLine('SendText: Sends a text (a thing): more.  (Priv: call,all)'), { name: 'SendText', mask: mask('call') }, 'parentheses in the synopsis');
@@ -60,5 +66,14 @@ t.test('ListCommands line parsing', async (t) => {
   t.equal(parseListCommandsLine('Bad Name: x (Priv: call)'), undefined);
   t.same(parseListCommandsLine('Future: x  (Priv: quantum,all)'), { name: 'Future', mask: UNKNOWN_CLASS }, 'an unknown class is never authority 0');
   t.same(parseListCommandsLine('Weird: x  (Priv: all)'), { name: 'Weird', mask: UNKNOWN_CLASS });
+  t.equal(parseListCommandsLine('ActionID: x (Priv: <none>)'), undefined, 'an echoed ActionID is never an action entry');
+  t.equal(parseListCommandsLine('Message: a (Priv: <none>)'), undefined);
+  t.same(parseListCommandsLine('Mixed: x  (Priv: call,quantum,all)'), { name: 'Mixed', mask: mask('call') | UNKNOWN_CLASS }, 'any-of: call holders may run it, as in Asterisk');
   t.equal(parseListCommands(AmiMessage.from([['Response', 'Success'], ['ActionID', '1']])).size, 0);
+  // The pool's parse of a reply with an unknown class, as the proxy's table sees it.
+  const table = new ActionPrivilegeTable();
+  table.refresh(poolParseListCommands(AmiMessage.from([['Response', 'Success'], ['Future', 'x  (Priv: quantum,all)']])));
+  t.equal(table.get('Future'), UNKNOWN_CLASS);
+  t.equal(mask('all') & UNKNOWN_CLASS, UNKNOWN_CLASS, 'write=all holds the unknown-class bit');
+  t.equal(CLASS_NAMES.reduce((m, c) => m | mask(c), 0) & UNKNOWN_CLASS, 0, 'no named class holds it');
 });

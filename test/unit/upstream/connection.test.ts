@@ -151,6 +151,26 @@ t.test('a response naming a later action ends the unanswered ones before it', as
   t.equal(h.conn.pending, 0);
 });
 
+t.test('maxlinebytes / maxheaders: an oversize packet is passed on cut and counted; the connection stays', async (t) => {
+  const h = harness(t, {
+    onAction: (_s, m) => m.get('Action') === 'Long'
+      ? `Response: Success\r\nActionID: ${m.get('ActionID')}\r\nBig: ${'x'.repeat(5000)}\r\nSmall: y\r\n\r\n`
+      : `Response: Success\r\nActionID: ${m.get('ActionID')}\r\n${Array.from({ length: 300 }, (_, i) => `Output: ${i}\r\n`).join('')}\r\n`,
+  }, { maxlinebytes: 2048, maxheaders: 200 }, { events: false });
+  h.conn.start();
+  await waitFor(() => h.conn.status === 'ready');
+  h.conn.send(new AmiMessage(['Action: Long', 'ActionID: amg.1.1']));
+  h.conn.send(new AmiMessage(['Action: Many', 'ActionID: amg.1.2']));
+  await waitFor(() => h.messages.length === 2);
+  t.same(h.messages.map((m) => [m.get('ActionID'), m.fault]), [['amg.1.1', 'line-too-long'], ['amg.1.2', 'too-many-lines']]);
+  t.notOk(h.messages[0]!.has('Big'), 'the long line is discarded');
+  t.equal(h.messages[0]!.get('Small'), 'y', 'the rest of the packet is kept');
+  t.equal(h.messages[1]!.lines.length, 200, 'lines beyond maxheaders are discarded');
+  t.same(h.conn.oversize, { 'line-too-long': 1, 'too-many-lines': 1 });
+  t.equal(h.conn.status, 'ready');
+  t.equal(h.conn.pending, 0);
+});
+
 t.test('legacy Response: Follows is passed on as one packet (S24)', async (t) => {
   const h = harness(t, {
     onAction: (_s, m) => `Response: Follows\r\nPrivilege: Command\r\nActionID: ${m.get('ActionID')}\r\nline one\r\nline: two\r\n--END COMMAND--\r\n\r\n`,
