@@ -57,6 +57,8 @@ export class SimPbx {
   /** hang(true): sessions stop reading and writing; timers keep running. */
   hung = false;
   shuttingDown = false;
+  /** AST_OPT_FLAG_FULLY_BOOTED: false during SimOptions.fullyBootedDelayMs after a start or restart. */
+  fullyBooted = true;
   private readonly timers = new Set<Timer>();
 
   constructor(settings: PbxSettings, users: readonly SimUser[]) {

@@ -39,6 +39,12 @@ export interface SimOptions {
   authLimit?: number;
   /** The sleep before `Authentication failed` and `Login Already In Use` (S8, S10). @default 1000 */
   loginFailureDelayMs?: number;
+  /**
+   * Asterisk still loading modules: for this long after every start and restart,
+   * logins get no inline FullyBooted; then `Event: FullyBooted` is broadcast to
+   * system readers (asterisk.c: manager_event once AST_OPT_FLAG_FULLY_BOOTED is set). @default 0
+   */
+  fullyBootedDelayMs?: number;
   /** AMI_VERSION in the banner. @default '11.0.0' (Asterisk 22) */
   amiVersion?: string;
   /** Long-lived channels present from the start (`PJSIP/parked-<n>`, no events), so CoreShowChannels and Status lists are not empty; a restart forgets them like any channel. @default 0 */
@@ -62,6 +68,10 @@ export interface Sim {
   dropConnections(): void;
   /** Like `core restart now`: Event: Shutdown, close all, stop listening, then listen again on the same port after downMs. */
   restart(downMs?: number): Promise<void>;
+  /** Like a crash (kill -9): every socket destroyed without a word, not listening for downMs, then listening again on the same port. */
+  kill(downMs?: number): Promise<void>;
+  /** TCP connections accepted since start (each connect attempt that reached the sim). */
+  readonly accepted: number;
   sessionCount(): number;
 }
 
@@ -80,8 +90,12 @@ class SimServer implements Sim {
   private readonly sockets = new Set<net.Socket>();
   private closed = false;
   private portNumber = 0;
+  private readonly bootDelayMs: number;
+  private bootTimer: NodeJS.Timeout | undefined;
+  accepted = 0;
 
   constructor(opts: SimOptions) {
+    this.bootDelayMs = opts.fullyBootedDelayMs ?? 0;
     this.host = opts.host ?? '127.0.0.1';
     this.pbx = new SimPbx({
       systemName: opts.systemName || undefined,
@@ -107,12 +121,29 @@ class SimServer implements Sim {
         server.off('error', reject);
         this.portNumber = (server.address() as net.AddressInfo).port;
         this.pbx.port = this.portNumber;
+        this.boot();
         resolve();
       });
     });
   }
 
+  /** SimOptions.fullyBootedDelayMs: not fully booted for a while after each start. */
+  private boot(): void {
+    clearTimeout(this.bootTimer);
+    if (this.bootDelayMs <= 0) return;
+    const pbx = this.pbx;
+    pbx.fullyBooted = false;
+    this.bootTimer = setTimeout(() => {
+      pbx.fullyBooted = true;
+      const now = Date.now();
+      pbx.emit('FullyBooted', EVENT.SYSTEM,
+        `Uptime: ${Math.floor((now - pbx.startTime) / 1000)}\r\nLastReload: ${Math.floor((now - pbx.lastReload) / 1000)}\r\nStatus: Fully Booted\r\n`);
+    }, this.bootDelayMs);
+    this.bootTimer.unref();
+  }
+
   private accept(socket: net.Socket): void {
+    this.accepted++;
     if (this.closed || this.pbx.shuttingDown || this.pbx.unauthenticatedSessions() >= this.pbx.settings.authLimit) {
       socket.destroy();
       return;
@@ -186,9 +217,31 @@ class SimServer implements Sim {
     this.generator.resume();
   }
 
+  async kill(downMs = 100): Promise<void> {
+    if (this.closed) return;
+    const pbx = this.pbx;
+    pbx.shuttingDown = true;
+    clearTimeout(this.bootTimer);
+    this.generator.pause();
+    const server = this.server;
+    this.server = undefined;
+    const stopped = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
+    this.dropConnections();
+    pbx.stopCalls(true);
+    await stopped;
+    // Unref'd: a long kill must not keep a finished test alive (close() ends it).
+    await new Promise((r) => setTimeout(r, downMs).unref());
+    if (this.closed) return;
+    pbx.startTime = pbx.lastReload = Date.now();
+    pbx.shuttingDown = false;
+    await this.listen(this.portNumber);
+    this.generator.resume();
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.bootTimer);
     this.generator.set(0);
     await this.shutdown(false);
   }

@@ -29,7 +29,9 @@ export function login(ctx: ActionContext): ActionResult | Promise<ActionResult> 
   s.login(user, msg.get('Events'));
   successfulAuth(ctx);
   ack(ctx, 'Authentication accepted');
-  if ((s.sendEvents & EVENT.SYSTEM) !== 0 && (s.readperm & EVENT.SYSTEM) !== 0) {
+  // manager.c action_login(): only once AST_OPT_FLAG_FULLY_BOOTED is set; before
+  // that, the session gets the FullyBooted broadcast when loading ends.
+  if (ctx.pbx.fullyBooted && (s.sendEvents & EVENT.SYSTEM) !== 0 && (s.readperm & EVENT.SYSTEM) !== 0) {
     // Written straight into the response (astman_append), so no SystemName header.
     const now = Date.now();
     ctx.out += 'Event: FullyBooted\r\nPrivilege: system,all\r\n' +
