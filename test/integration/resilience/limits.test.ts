@@ -3,7 +3,8 @@
 // upstreams[].boottimeout bounds that wait; general.upstreamwait expires while
 // the upstream stays down; general.maxconnections caps the total; a hung
 // upstream makes upstreams[].maxpendingactions refuse and general.actiontimeout
-// answer; and reconnect attempts to a dead upstream back off.
+// answer; reconnect attempts to a dead upstream back off; and
+// general.maxlinebytes / maxheaders lower the request limits.
 
 import net from 'node:net';
 import t from 'tap';
@@ -162,4 +163,22 @@ t.test('reconnect attempts to a dead upstream back off', async (t) => {
   t.ok(attempts.length <= 40, `but not in a tight loop (${attempts.length} in 6 s)`);
   t.ok(early >= 6, `frequent at first (${early} in the first 2 s)`);
   t.ok(late < early, `then rarer: the delays grow (${late} in 3-6 s vs ${early} in 0-2 s)`);
+});
+
+t.test('general.maxlinebytes / maxheaders lower the request limits; the session goes on', async (t) => {
+  const h = await startProxy(t, { users: ADMIN, general: { maxlinebytes: 256, maxheaders: 16 }, admin: true });
+  const c = await client(t, h.port);
+  const long = await c.action([['Action', 'Ping'], ['X-Pad', 'p'.repeat(300)]], { id: 'long' });
+  t.equal(long.toString(), 'Response: Error\r\nActionID: long\r\nMessage: Failed to parse message: line too long\r\n\r\n', 'a 300-byte line breaks 256');
+  const fine = await c.action([['Action', 'Ping'], ['X-Pad', 'p'.repeat(200)]], { id: 'fine' });
+  t.equal(fine.get('Response'), 'Success', 'a 200-byte line does not');
+  // The ActionID goes first: lines past the limit are dropped, as in Asterisk.
+  const mark = c.received.length;
+  c.write('Action: Ping\r\nActionID: many\r\n' + Array.from({ length: 20 }, (_, i) => `X-H${i}: v\r\n`).join('') + '\r\n');
+  const r = await c.waitFor((x) => x.isResponse && x.get('ActionID') === 'many', 5000, mark);
+  t.equal(r.get('Message'), 'Too many lines in message or allocation failure', '21 lines break 16');
+  t.equal((await c.action([['Action', 'Ping']])).get('Response'), 'Success', 'the session goes on');
+  const m = await h.proxy.metrics.text();
+  t.match(m, /amigate_limit_refusals_total\{limit="line-too-long"\} 1\b/);
+  t.match(m, /amigate_limit_refusals_total\{limit="too-many-lines"\} 1\b/);
 });
