@@ -16,6 +16,7 @@
 import type { AmiMessage } from '../protocol/message.js';
 import type { ActionPrivilegeTable } from './action-privileges.js';
 import { functionStringAllowed, isBlacklistedCommand, originateAppPermitted, splitCliWords } from './asterisk-guards.js';
+import { unsafeRegexReason } from './regex-safety.js';
 
 export type ActionDecision = { allow: true } | { allow: false; rule: string; message: string };
 
@@ -62,10 +63,15 @@ export const COMMAND_BLACKLISTED = 'Command blacklisted';
  * Command patterns are JavaScript regular expressions, matched case-insensitively
  * (CLI words match with strcasecmp) against the command as the CLI parses it:
  * words joined by single spaces, quotes and backslashes removed (normalizeCliCommand()).
- * Throws SyntaxError for a bad pattern; the loader reports it with its file position.
+ * Throws SyntaxError for a bad pattern, and for one that may backtrack
+ * exponentially (regex-safety.ts: a Command header would freeze every session);
+ * the loader reports it with its file position.
  */
 export function compileCommandPattern(source: string): RegExp {
-  return new RegExp(source, 'i');
+  const re = new RegExp(source, 'i');
+  const unsafe = unsafeRegexReason(re);
+  if (unsafe !== undefined) throw new SyntaxError(`unsafe pattern /${source}/: ${unsafe}`);
+  return re;
 }
 
 export function compileActionPolicy(spec: ActionPolicySpec): ActionPolicy {

@@ -18,6 +18,7 @@
 
 import type { AmiMessage } from '../protocol/message.js';
 import { FilterSyntaxError } from '../errors.js';
+import { unsafeRegexReason } from './regex-safety.js';
 
 export { FilterSyntaxError };
 
@@ -307,11 +308,17 @@ function literal(ch: string): string {
 export function translateEre(pattern: string): RegExp {
   const ast = new EreParser(pattern).parse();
   const js = emit(ast, 'zero', 'zero');
+  let re: RegExp;
   try {
-    return new RegExp(js, 's');
+    re = new RegExp(js, 's');
   } catch (err) {
     throw compileError(pattern, (err as Error).message);
   }
+  // A filter runs against every event of the session: one that can backtrack
+  // exponentially is refused like one that does not compile (regex-safety.ts).
+  const unsafe = unsafeRegexReason(re);
+  if (unsafe !== undefined) throw compileError(pattern, unsafe);
+  return re;
 }
 
 class EreParser {

@@ -142,6 +142,12 @@ const INVALID: Record<string, Array<[number | undefined, string, RegExp]>> = {
     [11, 'users.alice.eventfilter[2]', /must be a string or \{ matchcriteria, filter \}/],
   ],
   'invalid-commands-regex.yaml': [[11, 'users.alice.commands.deny[0]', /Invalid regular expression/]],
+  'invalid-unsafe-regex.yaml': [
+    [10, 'users.alice.commands.allow[0]', /unsafe pattern .*exponential time/],
+    [11, 'users.alice.commands.deny[0]', /unsafe pattern .*exponential time/],
+    [14, 'users.alice.eventfilter[1]', /exponential time/],
+    [15, 'users.alice.eventfilter[2]', /exponential time/],
+  ],
   'invalid-types.yaml': [
     [2, 'general.authtimeout', />= 1/],
     [3, 'general.writetimeout', />= 100/],
