@@ -20,6 +20,8 @@ export class TestClient {
   banner: string | undefined;
   /** Every packet received, in order. */
   readonly received: AmiMessage[] = [];
+  /** performance.now() when each packet of `received` was parsed (same index), for latency and rate checks. */
+  readonly receivedAt: number[] = [];
   closed = false;
   private waiters: Array<{ pred: (m: AmiMessage) => boolean; resolve: (m: AmiMessage) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }> = [];
   private readonly bannerWait: Promise<string>;
@@ -61,6 +63,7 @@ export class TestClient {
 
   private onMessage(m: AmiMessage): void {
     this.received.push(m);
+    this.receivedAt.push(performance.now());
     for (let i = 0; i < this.waiters.length; i++) {
       const w = this.waiters[i]!;
       if (w.pred(m)) {

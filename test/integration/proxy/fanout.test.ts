@@ -1,9 +1,10 @@
 // Event fan-out through the proxy: read classes all-of per user, Events masks,
-// per-user and per-session filters, and a stalled client dropped while the
-// others keep their rate.
+// per-user and per-session filters, and a stalled client dropped (queue full,
+// or writetimeout) while the others keep their rate, measured against a
+// window without a stalled client.
 
 import t from 'tap';
-import { startProxy, waitUntil } from '../../helpers/start-proxy.js';
+import { startProxy, waitUntil, type ProxyHarness } from '../../helpers/start-proxy.js';
 import { TestClient } from '../../helpers/ami-test-client.js';
 
 t.test('classes, masks and filters per client', async (t) => {
@@ -48,10 +49,82 @@ t.test('classes, masks and filters per client', async (t) => {
   t.same(names(dyn, 5), ['UserEvent'], 'Filter action for this session only');
 });
 
-t.test('a stalled client is dropped and the others keep receiving', async (t) => {
+/** Bulk events on a wall-clock schedule (catching up after a late tick, like the sim's generator), tagged with the window and the emit time. */
+function pump(h: ProxyHarness, window: string, perSecond: number) {
+  const payload = 'x'.repeat(900);
+  const start = performance.now();
+  let sent = 0;
+  const timer = setInterval(() => {
+    const due = Math.floor(((performance.now() - start) * perSecond) / 1000) - sent;
+    for (let i = 0; i < due; i++) h.sim.emitEvent('Bulk', 'user', [['W', window], ['N', String(sent++)], ['T', performance.now().toFixed(2)], ['Payload', payload]]);
+  }, 10);
+  return { start, get sent() { return sent; }, stop: () => clearInterval(timer) };
+}
+
+/** What `c` got of window `w`: how many by `until` (performance.now()), in total, and the p95 emit-to-parse latency. */
+function delivered(c: TestClient, w: string, until: number) {
+  let byEnd = 0;
+  let total = 0;
+  const lat: number[] = [];
+  c.received.forEach((m, i) => {
+    if (m.get('Event') !== 'Bulk' || m.get('W') !== w) return;
+    total++;
+    const at = c.receivedAt[i]!;
+    if (at <= until) byEnd++;
+    lat.push(at - Number(m.get('T')));
+  });
+  lat.sort((a, b) => a - b);
+  return { byEnd, total, p95: lat[Math.floor(lat.length * 0.95)] ?? NaN };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+t.test('a stalled client is dropped and the others keep their rate', async (t) => {
+  // 1 MiB queue at ~1.35 MB/s: the stalled client stays queued for most of
+  // the window before the queue-full drop, so a fan-out that waited on it
+  // would cut the others' rate in that window to well under half.
   const h = await startProxy(t, {
-    users: { w: { secret: 'w', read: 'all', write: 'all', writetimeout: 200 } },
-    general: { maxqueuebytes: 262144 },
+    users: { w: { secret: 'w', read: 'all', write: 'all', writetimeout: 5000 } },
+    general: { maxqueuebytes: 1048576 },
+  });
+  const mk = async () => {
+    const c = await TestClient.connect({ port: h.port });
+    t.teardown(() => c.close());
+    await c.login('w', 'w');
+    return c;
+  };
+  const fast = [await mk(), await mk()];
+  const RATE = 1500;
+  const W = 1500;
+  const measure = async (w: string, whileStalled?: () => Promise<void>) => {
+    const p = pump(h, w, RATE);
+    await sleep(W);
+    const end = performance.now();
+    const rates = fast.map((c) => (delivered(c, w, end).byEnd * 1000) / (end - p.start));
+    await whileStalled?.();
+    p.stop();
+    await waitUntil(() => fast.every((c) => delivered(c, w, Infinity).total === p.sent), 8000, `the fast clients to get all of window ${w}`);
+    return { rates, p95: fast.map((c) => delivered(c, w, Infinity).p95), sent: p.sent };
+  };
+  const base = await measure('base');
+  const slow = await mk();
+  slow.socket.pause(); // never reads again
+  const stalled = await measure('stall', () => waitUntil(() => h.proxy.fanout.size === fast.length, 8000, 'the slow client to be dropped'));
+  for (const [i, r] of stalled.rates.entries()) {
+    t.ok(r >= 0.7 * base.rates[i]!, `fast client ${i}: ${r.toFixed(0)}/s during the stall vs ${base.rates[i]!.toFixed(0)}/s before ` +
+      `(p95 latency ${stalled.p95[i]!.toFixed(1)} vs ${base.p95[i]!.toFixed(1)} ms)`);
+  }
+  t.pass(`all ${stalled.sent} events of the stalled window delivered to both fast clients`);
+  const drop = h.logs().find((l) => l['audit'] === 'slowConsumerDropped');
+  t.equal(drop?.['reason'], 'queue-full', 'audited with the queue-full reason');
+});
+
+t.test('a client that stops draining is dropped after writetimeout, even under the queue limit', async (t) => {
+  // maxqueuebytes far above what this test sends: only the writetimeout
+  // timer (S27) can drop the client.
+  const h = await startProxy(t, {
+    users: { w: { secret: 'w', read: 'all', write: 'all', writetimeout: 300 } },
+    general: { maxqueuebytes: 256 * 1048576 },
   });
   const fast = await TestClient.connect({ port: h.port });
   t.teardown(() => fast.close());
@@ -59,18 +132,15 @@ t.test('a stalled client is dropped and the others keep receiving', async (t) =>
   const slow = await TestClient.connect({ port: h.port });
   t.teardown(() => slow.close());
   await slow.login('w', 'w');
-  slow.socket.pause(); // never reads again
-  const payload = 'x'.repeat(900);
-  const start = Date.now();
-  let sent = 0;
-  while (h.proxy.fanout.size > 1 && Date.now() - start < 8000) {
-    for (let i = 0; i < 200; i++) h.sim.emitEvent('Bulk', 'user', [['Payload', payload], ['N', String(sent++)]]);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  await waitUntil(() => h.proxy.fanout.size === 1, 5000, 'the slow client to be dropped');
-  const got = fast.received.filter((m) => m.get('Event') === 'Bulk').length;
-  t.ok(got > 1000, `fast client kept receiving (${got} of ${sent})`);
-  await waitUntil(() => fast.received.filter((m) => m.get('Event') === 'Bulk').length === sent, 5000, 'the fast client to get everything');
+  slow.socket.pause();
+  const p = pump(h, 'wt', 3000);
+  await waitUntil(() => h.proxy.fanout.size === 1, 8000, 'the slow client to be dropped');
+  p.stop();
   const drop = h.logs().find((l) => l['audit'] === 'slowConsumerDropped');
-  t.ok(drop, 'audited');
+  t.equal(drop?.['reason'], 'timeout', 'audited with the timeout reason');
+  t.ok(Number(drop?.['queuedBytes']) < 256 * 1048576, `dropped with ${String(drop?.['queuedBytes'])} bytes queued`);
+  await waitUntil(() => delivered(fast, 'wt', Infinity).total === p.sent, 8000, 'the other client to get everything');
+  t.pass(`the other client got all ${p.sent} events`);
+  const p95 = delivered(fast, 'wt', Infinity).p95;
+  t.ok(p95 < 1000, `the other client's p95 latency stayed at ${p95.toFixed(1)} ms`);
 });
