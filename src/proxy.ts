@@ -21,7 +21,7 @@ import {
 } from './downstream/session.js';
 import type { Config, ListenerTlsConfig } from './config/schema.js';
 import { UserStore, type UserRecord } from './auth/user-store.js';
-import { Authenticator, LoginThrottle } from './auth/authenticator.js';
+import { Authenticator, LoginThrottle, certificateMatches } from './auth/authenticator.js';
 import { ActionPrivilegeTable } from './policy/action-privileges.js';
 import { decideAction } from './policy/action-policy.js';
 import { filterListCommands } from './policy/list-commands.js';
@@ -192,7 +192,7 @@ export class Proxy implements SessionServices {
       if (sameEntry(prev, next, s.user.name)) { s.updateUser(this.sessionUser(rec)); continue; }
       // A changed user: the new rules apply to this session too, or it ends (general.reloadsessions).
       if (next.general.reloadsessions === 'close') s.end('user-changed');
-      else if (!rec.acl.allows(s.conn.remoteAddress) || (rec.certificate && !certificateMatches(rec, s.conn))) s.end('user-changed');
+      else if (!rec.acl.allows(s.conn.remoteAddress) || (rec.certificate && !certificateMatches(rec.certificate, s.conn.tls))) s.end('user-changed');
       else s.updateUser(this.sessionUser(rec));
     }
     this.logger.info({ users: users.size }, 'configuration reloaded');
@@ -276,29 +276,14 @@ export class Proxy implements SessionServices {
   get maxHeaders(): number { return this.config.general.maxheaders; }
 
   async login(req: { username: string; secret?: string; key?: string; challenge?: string; conn: ConnectionInfo; sessionId: number }): Promise<LoginResult> {
-    const ip = req.conn.remoteAddress;
-    const fail = (reason: string, reply: 'Authentication failed' | 'Login Already In Use' = 'Authentication failed'): LoginResult => {
-      if (reason !== 'session-limit') this.throttle.fail(ip, req.username);
-      return { ok: false, reason, reply };
-    };
-    if (!this.throttle.check(ip, req.username)) return fail('lockout');
-    const rec = this.users.get(req.username);
-    if (!rec) {
-      // Spend the same time as a real check so timing does not reveal users.
-      await this.authenticator.verifyPlain(undefined, req.secret ?? '');
-      return fail('unknown-user');
-    }
-    if (!rec.acl.allows(ip)) return fail('acl');
-    if (rec.certificate && !certificateMatches(rec, req.conn)) return fail('certificate');
-    const ok = req.key !== undefined
-      ? req.challenge !== undefined && this.authenticator.verifyMd5(rec, req.challenge, req.key)
-      : await this.authenticator.verifyPlain(rec, req.secret ?? '');
-    if (!ok) return fail('bad-secret');
-    const active = this.byUser.get(rec.name)?.size ?? 0;
-    const limit = rec.allowMultipleLogin ? rec.maxSessions : 1;
-    if (limit > 0 && active >= limit) return fail('session-limit', 'Login Already In Use');
-    this.throttle.succeed(ip, req.username);
-    return { ok: true, user: this.sessionUser(rec) };
+    // auth/authenticator.ts makes the decision; every failure there costs the same scrypt.
+    const out = await this.authenticator.login({
+      username: req.username, secret: req.secret, key: req.key, challenge: req.challenge,
+      remoteAddress: req.conn.remoteAddress, tls: req.conn.tls,
+      activeSessions: (rec) => this.byUser.get(rec.name)?.size ?? 0,
+    }, this.users, this.throttle);
+    if (!out.ok) return { ok: false, reason: out.reason, reply: out.reason === 'session-limit' ? 'Login Already In Use' : 'Authentication failed' };
+    return { ok: true, user: this.sessionUser(out.user) };
   }
 
   challengeAllowed(username: string | undefined): boolean {
@@ -423,15 +408,6 @@ export class Proxy implements SessionServices {
     const ev = AmiMessage.from([['Event', ready ? 'AmigateUpstreamUp' : 'AmigateUpstreamDown'], ['Privilege', 'system,all'], ['Server', server]]);
     if (!this.closing) this.fanout.publish(ev, server, undefined);
   }
-}
-
-function certificateMatches(rec: UserRecord, conn: ConnectionInfo): boolean {
-  const want = rec.certificate!;
-  const t = conn.tls;
-  if (!t || !t.authorized) return false;
-  if (want.fingerprint256 && (t.fingerprint256 ?? '').toUpperCase() !== want.fingerprint256.toUpperCase()) return false;
-  if (want.subject && t.subject !== want.subject) return false;
-  return true;
 }
 
 /** Is a user's entry the same in both configs (names are case-insensitive)? */

@@ -3,8 +3,10 @@
 //
 // Every failure looks the same to the client (the session sleeps 1 s and
 // answers `Authentication failed`, S8); the reason is only for the audit log.
-// Comparisons are constant-time, and an unknown user costs the same scrypt
-// work as a known one so timing does not reveal which names exist.
+// Comparisons are constant-time, and every failure (unknown user, ACL,
+// certificate, lockout, wrong secret or MD5 key) costs the same one scrypt, so
+// timing does not reveal which names exist. proxy.ts calls login() here; it is
+// the only copy of the decision.
 
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { md5Key } from '../protocol/md5-challenge.js';
@@ -35,8 +37,8 @@ export interface LoginRequest {
   readonly challenge?: string | undefined;
   readonly remoteAddress: string;
   readonly tls?: PeerCertificateInfo | undefined;
-  /** Sessions this user has open now (S10 / maxsessions). */
-  readonly activeSessions: number;
+  /** Sessions this user has open now (S10 / maxsessions), or how to count them for the record found. */
+  readonly activeSessions: number | ((user: UserRecord) => number);
 }
 
 export type LoginOutcome =
@@ -124,26 +126,34 @@ export class Authenticator {
    * lookup, ACL, secret: S8) with amigate's checks around it (lockout first,
    * certificate binding before the secret, session limit last). Records the
    * failure in `throttle` (except session-limit, which is no guessing).
+   *
+   * Every failure costs one scrypt before it is answered: the checks that fail
+   * before the secret (lockout, ACL, certificate) and the MD5 path (no scrypt
+   * of its own) verify the secret against the dummy hash, as an unknown user
+   * does. Otherwise an ACL or lockout refusal would come back ~75 ms sooner
+   * than a wrong secret and tell an attacker the name exists (the 1 s delay
+   * that follows is the same for all, S8).
    */
   async login(req: LoginRequest, users: UserStore, throttle: LoginThrottle): Promise<LoginOutcome> {
-    const fail = (reason: LoginFailureReason, user: UserRecord | undefined): LoginOutcome => {
-      if (reason !== 'session-limit' && reason !== 'lockout') throttle.fail(req.remoteAddress, req.username);
+    const fail = async (reason: LoginFailureReason, user: UserRecord | undefined, paid = false): Promise<LoginOutcome> => {
+      if (!paid) await this.verifyPlain(undefined, req.secret ?? req.key ?? '');
+      // Counted during a lockout too: the address may be locked and the name not yet.
+      if (reason !== 'session-limit') throttle.fail(req.remoteAddress, req.username);
       return { ok: false, reason, user };
     };
     if (!throttle.check(req.remoteAddress, req.username)) return fail('lockout', undefined);
     const user = users.get(req.username);
-    if (!user) {
-      await this.verifyPlain(undefined, req.secret ?? '');
-      return fail('unknown-user', undefined);
-    }
+    if (!user) return fail('unknown-user', undefined);
     if (!user.acl.allows(req.remoteAddress)) return fail('acl', user);
     if (user.certificate && !certificateMatches(user.certificate, req.tls)) return fail('certificate', user);
-    const ok = req.key !== undefined
-      ? this.verifyMd5(user, req.challenge ?? '', req.key)
+    const md5 = req.key !== undefined;
+    const ok = md5
+      ? this.verifyMd5(user, req.challenge ?? '', req.key!)
       : await this.verifyPlain(user, req.secret ?? '');
-    if (!ok) return fail('bad-secret', user);
+    if (!ok) return fail('bad-secret', user, !md5);
+    const active = typeof req.activeSessions === 'function' ? req.activeSessions(user) : req.activeSessions;
     const limit = user.allowMultipleLogin ? user.maxSessions : 1;
-    if (limit > 0 && req.activeSessions >= limit) return fail('session-limit', user);
+    if (limit > 0 && active >= limit) return fail('session-limit', user, true);
     throttle.succeed(req.remoteAddress, req.username);
     return { ok: true, user };
   }

@@ -114,6 +114,62 @@ t.test('login(): every failure has its reason; the throttle counts guesses', asy
   t.ok(sl.check('127.0.0.1', 'single'), 'session-limit refusals are not guesses');
 });
 
+t.test('login(): every failure pays one secret check, so no path answers sooner (user existence does not leak)', async (t) => {
+  const users = await setup();
+  // The seam: count verifyPlain() calls and whether they were for the real record or the dummy.
+  class Counting extends Authenticator {
+    calls: Array<'dummy' | 'real'> = [];
+    override verifyPlain(user: Parameters<Authenticator['verifyPlain']>[0], secret: string): Promise<boolean> {
+      this.calls.push(user === undefined ? 'dummy' : 'real');
+      return super.verifyPlain(user, secret);
+    }
+  }
+  const lockedOut = new LoginThrottle({ maxfailures: 1, window: 60, lockout: 300 });
+  lockedOut.fail('10.7.7.7', 'x');
+  const ch = '42';
+  const cases: Array<[string, Partial<LoginRequest>, LoginThrottle | undefined, string, Array<'dummy' | 'real'>]> = [
+    ['lockout', { remoteAddress: '10.7.7.7' }, lockedOut, 'lockout', ['dummy']],
+    ['unknown user', { username: 'ghost' }, undefined, 'unknown-user', ['dummy']],
+    ['ACL', { username: 'office', secret: 'pw', remoteAddress: '192.168.1.1' }, undefined, 'acl', ['dummy']],
+    ['certificate', { username: 'crm', secret: 'pw' }, undefined, 'certificate', ['dummy']],
+    ['wrong secret', { secret: 'nope' }, undefined, 'bad-secret', ['real']],
+    ['wrong MD5 key', { secret: undefined, challenge: ch, key: md5Key(ch, 'nope') }, undefined, 'bad-secret', ['dummy']],
+    ['MD5 for a hashed user', { username: 'hashed', secret: undefined, challenge: ch, key: md5Key(ch, 'hashed-pw') }, undefined, 'bad-secret', ['dummy']],
+  ];
+  for (const [what, r, th, reason, calls] of cases) {
+    const a = new Counting();
+    const out = await a.login({ username: 'plain', secret: 'plain-pw', remoteAddress: '127.0.0.1', activeSessions: 0, ...r }, users, th ?? new LoginThrottle({ maxfailures: 0, window: 60, lockout: 300 }));
+    t.match(out, { ok: false, reason }, what);
+    t.same(a.calls, calls, `${what}: exactly one secret check`);
+  }
+});
+
+t.test('login(): an ACL refusal takes as long as a wrong secret (timing)', async (t) => {
+  const users = await setup();
+  const a = new Authenticator();
+  const th = new LoginThrottle({ maxfailures: 0, window: 60, lockout: 300 });
+  const base = { username: 'office', activeSessions: 0 } as const;
+  const time = async (r: Partial<LoginRequest>): Promise<number> => {
+    const started = performance.now();
+    await a.login({ ...base, secret: 'pw', remoteAddress: '10.1.1.1', ...r }, users, th);
+    return performance.now() - started;
+  };
+  await time({ secret: 'warm-up' }); // the dummy hash is made once, on first use
+  const acl: number[] = [];
+  const bad: number[] = [];
+  // Interleaved, so a loaded machine slows both alike.
+  for (let i = 0; i < 4; i++) {
+    acl.push(await time({ remoteAddress: '192.168.1.1' }));
+    bad.push(await time({ secret: `wrong-${i}` }));
+  }
+  const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[xs.length >> 1]!;
+  const [ma, mb] = [median(acl), median(bad)];
+  t.comment(`ACL refusal median ${ma.toFixed(1)} ms, wrong secret median ${mb.toFixed(1)} ms`);
+  t.ok(mb > 5, 'a wrong secret costs a real scrypt');
+  // Before the fix the ACL refusal took ~0.1 ms against ~75 ms.
+  t.ok(ma > mb / 3 && ma < mb * 3, 'indistinguishable within a factor of 3 (a loaded CI is noisy; the leak was 500x)');
+});
+
 t.test('certificateMatches', async (t) => {
   const fp = 'AB:'.repeat(31) + 'AB';
   t.ok(certificateMatches({ subject: 'CN=x' }, { authorized: true, subject: 'CN=x', fingerprint256: undefined }));

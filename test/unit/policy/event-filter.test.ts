@@ -118,8 +118,8 @@ t.test('patterns that could backtrack exponentially are refused as compile error
   // one filter runs against every event on the one event loop.
   for (const p of ['(a+)+b', '(x*)*y', 'a**', '(Channel: [A-Z]+/?)+$', '(a|b+)*c']) {
     t.throws(() => translateEre(p), { name: 'FilterSyntaxError', kind: 'compile', message: /exponential/ }, p);
-    t.throws(() => compileFilter(p), { kind: 'compile' }, `${p} via compileFilter`);
-    t.throws(() => compileFilter({ matchcriteria: 'header(Channel),method(regex)', filter: p }), { kind: 'compile' }, `${p} advanced`);
+    t.throws(() => compileFilter(p), { name: 'FilterSyntaxError', message: /exponential/ }, `${p} via compileFilter`);
+    t.throws(() => compileFilter({ matchcriteria: 'header(Channel),method(regex)', filter: p }), { name: 'FilterSyntaxError', message: /exponential/ }, `${p} advanced`);
   }
   // The translation's lookbehinds (\>, \`, ^ after text) are not mistaken for danger.
   for (const p of ['\\<Exten\\>', 'call,al\\>', '\\`a', 'c*^b', '.^b', '(Event|Channel)+: ', 'Channel: PJSIP/.*']) {
