@@ -116,3 +116,13 @@ t.test('login flows', async (t) => {
     t.equal(p.get('Ping'), 'Pong');
   });
 });
+
+t.test('the banner is relayed from the upstream, not a default', async (t) => {
+  // Asterisk 13's AMI version, so a proxy that printed its own default
+  // (11.0.0, what the sim sends unless told otherwise) would fail here.
+  const h = await startProxy(t, { users, sim: { amiVersion: '2.10.6' } });
+  const c = await TestClient.connect({ port: h.port });
+  t.teardown(() => c.close());
+  t.equal(await c.waitBanner(), 'Asterisk Call Manager/2.10.6');
+  t.equal((await c.login('alice', 'alicepw')).get('Message'), 'Authentication accepted');
+});
