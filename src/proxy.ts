@@ -19,7 +19,7 @@ import {
   Session, type ConnectionInfo, type Decision, type LoginResult, type SessionFilters,
   type SessionObservation, type SessionServices, type SessionUser,
 } from './downstream/session.js';
-import type { Config, ListenerTlsConfig } from './config/schema.js';
+import type { Config, ListenerTlsConfig, LogConfig } from './config/schema.js';
 import { UserStore, type UserRecord } from './auth/user-store.js';
 import { Authenticator, LoginThrottle, certificateMatches } from './auth/authenticator.js';
 import { ActionPrivilegeTable } from './policy/action-privileges.js';
@@ -27,7 +27,7 @@ import { decideAction } from './policy/action-policy.js';
 import { filterListCommands } from './policy/list-commands.js';
 import { compileFilter, EventFilterSet, type FilterSpec } from './policy/event-filter.js';
 import { createLogger } from './observability/logger.js';
-import { Audit } from './observability/audit.js';
+import { Audit, type AuditOptions } from './observability/audit.js';
 import { Metrics } from './observability/metrics.js';
 import { startAdminServer, type AdminServer } from './observability/http.js';
 import { UpstreamOverloadedError, UpstreamUnavailableError, type AmigateError } from './errors.js';
@@ -77,7 +77,7 @@ export class Proxy implements SessionServices {
     this.config = config;
     this.logger = opts.logger ?? createLogger({ level: config.log.level, ...(config.log.file ? { file: config.log.file } : {}), pretty: config.log.pretty });
     this.metrics = new Metrics({ listeners: config.listeners.map((l) => l.name), upstreams: config.upstreams.map((u) => u.name) });
-    this.audit = new Audit(this.logger, { sensitive: config.log.sensitive.map((src) => new RegExp(src, 'i')) });
+    this.audit = new Audit(this.logger, auditOptions(config.log));
     this.users = new UserStore(config);
     this.authenticator = new Authenticator();
     this.throttle = new LoginThrottle(config.general.loginfailures);
@@ -97,7 +97,11 @@ export class Proxy implements SessionServices {
       logger: this.logger.child({ component: 'upstream' }),
       ...(opts.connector ? { connector: opts.connector } : {}),
     });
-    this.metrics.setStatsSource(() => ({ pending: this.router.pendingCount, cluster: this.cluster.stats(), sessions: this.sessions.size, fanout: this.fanout.stats }));
+    this.metrics.setStatsSource(() => ({
+      pending: this.router.pendingCount, cluster: this.cluster.stats(), sessions: this.sessions.size, fanout: this.fanout.stats,
+      // Scrape time only: one pass over the sessions, nothing per event.
+      sessionQueueBytesMax: () => { let max = 0; for (const x of this.sessions.values()) max = Math.max(max, x.queuedBytes); return max; },
+    }));
   }
 
   // --- lifecycle --------------------------------------------------------------
@@ -182,6 +186,7 @@ export class Proxy implements SessionServices {
     const restart = restartOnlyChanges(prev, next);
     if (restart.length > 0) this.logger.warn({ keys: restart }, 'reload: these settings need a restart; the running values stay');
     this.config = next;
+    this.audit.configure(auditOptions(next.log));
     this.users = users;
     this.throttle = new LoginThrottle(next.general.loginfailures);
     this.lastReloadAt = Date.now();
@@ -244,7 +249,6 @@ export class Proxy implements SessionServices {
         break;
       case 'slow-consumer':
         this.metrics.slowConsumer();
-        this.metrics.eventDropped(ev.reason === 'timeout' ? 'timeout' : 'queue-full');
         this.audit.slowConsumerDropped({ ...base, user: s.user?.name, queuedBytes: ev.queuedBytes, reason: ev.reason });
         break;
       case 'closed': {
@@ -256,6 +260,7 @@ export class Proxy implements SessionServices {
         else this.unauthenticated--;
         this.metrics.connectionClosed(s.conn.listener);
         this.metrics.queueHighWater(s.queueHighWater);
+        if (ev.eventsDropped > 0) this.metrics.eventDropped(ev.dropReason, ev.eventsDropped);
         this.audit.sessionClosed({ ...base, user: s.user?.name, cause: ev.cause, durationMs: Date.now() - s.openedAt });
         break;
       }
@@ -420,6 +425,15 @@ function sameEntry(a: Config, b: Config, name: string): boolean {
 }
 
 function round(ms: number): number { return Math.round(ms * 1000) / 1000; }
+
+/** The audit settings of `log:`; applied at start and on every reload. */
+function auditOptions(log: LogConfig): AuditOptions {
+  return {
+    sensitive: log.sensitive.map((src) => new RegExp(src, 'i')),
+    headers: log.auditheaders ?? undefined,
+    actions: log.auditactions,
+  };
+}
 
 /** A listener's certificate, key and CA read from disk, with its TLS settings; the same at start and on reload. */
 async function readListenerTls(t: ListenerTlsConfig): Promise<ListenerTls> {

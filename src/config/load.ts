@@ -247,6 +247,8 @@ class LoadContext {
       pretty: logData['pretty'] as boolean,
       sensitive: (logData['sensitive'] as string[] | undefined) ?? [],
     };
+      auditheaders: (logData['auditheaders'] as string[] | null | undefined) ?? null,
+      auditactions: (logData['auditactions'] as LogConfig['auditactions'] | undefined) ?? 'all',
     log.sensitive.forEach((src, i) => {
       try {
         new RegExp(src, 'i');

@@ -132,6 +132,10 @@ export interface LogConfig {
   readonly pretty: boolean;
   /** Extra patterns (case-insensitive) tested against `Name: value` of audited headers; a match is redacted. @default [] */
   readonly sensitive: readonly string[];
+  /** Action headers an audit record keeps (case-insensitive names); null keeps every header. @default null */
+  readonly auditheaders: readonly string[] | null;
+  /** Which actions get an audit record: every one, only denied ones, or none (logins and sessions always do). @default 'all' */
+  readonly auditactions: 'all' | 'denied' | 'none';
 }
 
 export interface CertificateBinding {
@@ -219,7 +223,7 @@ export const DEFAULTS = {
     boottimeout: 2000, // ms - FullyBooted comes right after login on a running Asterisk (S8)
   },
   admin: { bindaddr: '127.0.0.1', port: 9189 },
-  log: { level: 'info', file: null, pretty: false, sensitive: [] as string[] },
+  log: { level: 'info', file: null, pretty: false, sensitive: [] as string[], auditheaders: null, auditactions: 'all' },
   user: { maxsessions: 0, serverheader: false },
 } as const;
 
@@ -324,6 +328,12 @@ export const CONFIG_SCHEMA: Schema = obj('The amigate configuration file.', {
     file: { type: ['string', 'null'], minLength: 1, description: 'Log file, relative to the config file; null = stdout.', default: DEFAULTS.log.file },
     pretty: bool('Human-readable lines instead of JSON.', { default: DEFAULTS.log.pretty }),
     sensitive: { ...strList('Extra patterns (JavaScript regexes, case-insensitive) tested against `Name: value` of audited headers; a match is redacted. Secret and Key always are.'), default: [] },
+    auditheaders: {
+      type: ['array', 'null'], items: { type: 'string', minLength: 1 },
+      description: 'Action headers an audit record keeps (case-insensitive names); null keeps every header. Action and ActionID have their own fields.',
+      default: DEFAULTS.log.auditheaders,
+    },
+    auditactions: { enum: ['all', 'denied', 'none'], description: 'Which actions get an audit record: all, only denied ones, or none (logins and sessions are always recorded).', default: DEFAULTS.log.auditactions },
   }, { default: {} }),
 
   users: {

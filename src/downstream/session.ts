@@ -92,7 +92,8 @@ export type SessionObservation =
   | { type: 'login-ok'; session: Session }
   | { type: 'login-failed'; session: Session; username: string; reason: string }
   | { type: 'action'; session: Session; action: string; msg: AmiMessage; result: 'success' | 'error' | 'denied' | 'timeout' | 'upstream-lost'; rule?: string; upstream?: string; latencyMs: number; upstreamMs?: number }
-  | { type: 'closed'; session: Session; cause: string }
+  /** `eventsDropped`: events held or queued that the client never got, counted under `dropReason`. */
+  | { type: 'closed'; session: Session; cause: string; eventsDropped: number; dropReason: string }
   | { type: 'slow-consumer'; session: Session; queuedBytes: number; reason: string }
   | { type: 'limit'; session: Session; limit: string };
 
@@ -120,8 +121,10 @@ export class Session implements EventSink {
   private filters: SessionFilters = EMPTY_FILTERS;
   private readonly extraFilters: Array<string | { matchcriteria: string; filter: string }> = [];
   private authTimer: NodeJS.Timeout | undefined;
-  private waitEvent: { id: string | undefined; timer: NodeJS.Timeout } | undefined;
+  private waitEvent: { id: string | undefined; timer: NodeJS.Timeout; msg: AmiMessage; action: string; started: number } | undefined;
   private paused = false;
+  /** Why the session was dropped as a slow consumer; the reason its lost events are counted under. */
+  private slowReason: string | undefined;
   closeCause = '';
 
   constructor(id: number, socket: Duplex, services: SessionServices, conn: ConnectionInfo) {
@@ -133,10 +136,7 @@ export class Session implements EventSink {
     this.writer = new Writer(socket, {
       writeTimeoutMs: 1000,
       maxQueueBytes: services.maxQueueBytes,
-      onSlow: (info) => {
-        this.services.observe({ type: 'slow-consumer', session: this, ...info });
-        this.destroy('slow-consumer');
-      },
+      onSlow: (info) => this.onSlow(info),
     });
     socket.on('data', (chunk: Buffer) => this.parser.write(chunk));
     socket.on('end', () => this.destroy('client-closed'));
@@ -146,6 +146,9 @@ export class Session implements EventSink {
 
   /** The largest output queue (bytes) this session reached. */
   get queueHighWater(): number { return this.writer.highWater; }
+
+  /** Bytes waiting for this client now: the socket's queue plus events held during an action. */
+  get queuedBytes(): number { return this.writer.queuedBytes + this.heldBytes; }
 
   start(): void {
     this.writer.write(this.services.banner() + '\r\n');
@@ -176,14 +179,11 @@ export class Session implements EventSink {
       // them between actions (S26). Bounded by the output queue limit.
       this.held.push(wire);
       this.heldBytes += wire.length;
-      if (this.heldBytes > this.services.maxQueueBytes) {
-        this.services.observe({ type: 'slow-consumer', session: this, queuedBytes: this.heldBytes, reason: 'held-events' });
-        this.destroy('slow-consumer');
-      }
+      if (this.heldBytes > this.services.maxQueueBytes) this.onSlow({ queuedBytes: this.heldBytes, reason: 'held-events' });
       if (this.busy === 'waitevent') this.finishWaitEvent();
       return;
     }
-    this.writer.write(wire);
+    this.writer.write(wire, true);
   }
 
   /** Apply new rights after a config reload (same user name). */
@@ -245,19 +245,28 @@ export class Session implements EventSink {
     const action = msg.getNonEmpty('Action');
     if (action === undefined) return this.reply(msg, 'Error', 'Missing action in request');
     const a = action.toLowerCase();
+    const started = performance.now();
+    // Before login only Challenge is an action record: Login has its own
+    // records (loginSucceeded/loginFailed), and an unauthenticated client has
+    // no user to attribute anything else to (docs/audit.md).
     if (this.status === 'unauthenticated') {
       if (a === 'login') return this.login(msg);
-      if (a === 'challenge') return this.challengeAction(msg);
+      if (a === 'challenge') return this.challengeAction(msg, action, started);
       if (a === 'logoff') return this.logoff(msg);
       return this.reply(msg, 'Error', 'Permission denied'); // S7
     }
     const user = this.user!;
-    const started = performance.now();
     switch (a) {
-      case 'login': return this.reply(msg, 'Success', 'Already authenticated');
-      case 'logoff': return this.logoff(msg);
-      case 'challenge': return this.challengeAction(msg);
-      case 'ping': return this.ping(msg);
+      case 'login':
+        this.reply(msg, 'Success', 'Already authenticated');
+        return this.observeLocal(msg, action, 'success', started);
+      case 'logoff':
+        this.observeLocal(msg, action, 'success', started);
+        return this.logoff(msg);
+      case 'challenge': return this.challengeAction(msg, action, started);
+      case 'ping':
+        this.ping(msg);
+        return this.observeLocal(msg, action, 'success', started);
     }
     const decision = this.services.decide(user, msg);
     if (!decision.allow) {
@@ -268,7 +277,7 @@ export class Session implements EventSink {
     switch (a) {
       case 'events': return this.events(msg, action, started);
       case 'filter': return this.filter(msg, action, started);
-      case 'waitevent': return this.waitEventAction(msg);
+      case 'waitevent': return this.waitEventAction(msg, action, started);
     }
     this.forward(msg, action, decision.servers ?? this.services.serversFor(user), started, a === 'listcommands');
   }
@@ -311,7 +320,7 @@ export class Session implements EventSink {
       const held = this.held;
       this.held = [];
       this.heldBytes = 0;
-      for (const b of held) this.writer.write(b);
+      for (const b of held) this.writer.write(b, true);
     }
     if (this.status === 'ready' || this.status === 'unauthenticated') this.pump();
   }
@@ -379,17 +388,25 @@ export class Session implements EventSink {
     });
   }
 
-  private challengeAction(msg: AmiMessage): void {
+  private challengeAction(msg: AmiMessage, action: string, started: number): void {
     // action_challenge(): AuthType MD5 (any case) or "Must specify AuthType" (S9).
     if (!this.services.challengeAllowed(msg.get('Username'))) {
       this.busy = 'failing';
-      const t = setTimeout(() => { this.reply(msg, 'Error', 'Login Already In Use'); this.end('session-limit'); }, 1000);
+      const t = setTimeout(() => {
+        this.reply(msg, 'Error', 'Login Already In Use');
+        this.observeLocal(msg, action, 'error', started);
+        this.end('session-limit');
+      }, 1000);
       t.unref?.();
       return;
     }
-    if (msg.get('AuthType')?.toLowerCase() !== 'md5') return this.reply(msg, 'Error', 'Must specify AuthType');
+    if (msg.get('AuthType')?.toLowerCase() !== 'md5') {
+      this.reply(msg, 'Error', 'Must specify AuthType');
+      return this.observeLocal(msg, action, 'error', started);
+    }
     this.challenge ??= newChallenge();
     this.writeResponse(msg, [['Response', 'Success'], ['Challenge', this.challenge]]);
+    this.observeLocal(msg, action, 'success', started);
   }
 
   private logoff(msg: AmiMessage): void {
@@ -444,7 +461,7 @@ export class Session implements EventSink {
     this.services.observe({ type: 'action', session: this, action, msg, result, latencyMs: performance.now() - started });
   }
 
-  private waitEventAction(msg: AmiMessage): void {
+  private waitEventAction(msg: AmiMessage, action: string, started: number): void {
     // action_waitevent() (S14): emulated per session so the shared upstream never blocks.
     const timeout = Number.parseInt(msg.get('Timeout') ?? '', 10);
     const ms = Number.isFinite(timeout) && timeout > 0 ? Math.min(timeout, 3600) * 1000 : 60_000;
@@ -452,7 +469,7 @@ export class Session implements EventSink {
     const id = msg.has('ActionID') ? msg.get('ActionID') : undefined;
     const timer = setTimeout(() => this.finishWaitEvent(), ms);
     timer.unref?.();
-    this.waitEvent = { id, timer };
+    this.waitEvent = { id, timer, msg, action, started };
     if (this.held.length > 0) this.finishWaitEvent();
   }
 
@@ -468,8 +485,9 @@ export class Session implements EventSink {
       const held = this.held;
       this.held = [];
       this.heldBytes = 0;
-      for (const b of held) this.writer.write(b);
+      for (const b of held) this.writer.write(b, true);
       this.writer.write(new AmiMessage(['Event: WaitEventComplete', ...idLine]).toBuffer());
+      this.observeLocal(w.msg, w.action, 'success', w.started);
       this.idle();
     });
   }
@@ -502,11 +520,19 @@ export class Session implements EventSink {
     return new Writer(this.socket, {
       writeTimeoutMs,
       maxQueueBytes: this.services.maxQueueBytes,
-      onSlow: (info) => {
-        this.services.observe({ type: 'slow-consumer', session: this, ...info });
-        this.destroy('slow-consumer');
-      },
+      onSlow: (info) => this.onSlow(info),
     });
+  }
+
+  private onSlow(info: { queuedBytes: number; reason: string }): void {
+    this.slowReason = info.reason;
+    this.services.observe({ type: 'slow-consumer', session: this, ...info });
+    this.destroy('slow-consumer');
+  }
+
+  /** Audit and count an action amigate answered itself (no upstream). */
+  private observeLocal(msg: AmiMessage, action: string, result: 'success' | 'error', started: number): void {
+    this.services.observe({ type: 'action', session: this, action, msg, result, latencyMs: performance.now() - started });
   }
 
   // --- closing ------------------------------------------------------------------
@@ -535,10 +561,13 @@ export class Session implements EventSink {
     this.status = 'closed';
     if (this.authTimer) clearTimeout(this.authTimer);
     if (this.waitEvent) clearTimeout(this.waitEvent.timer);
+    // Counted before the socket goes: held events and events still in its queue never reach the client.
+    const eventsDropped = this.held.length + this.writer.eventsQueued;
     this.writer.close();
     this.queue.length = 0;
     this.held = [];
+    this.heldBytes = 0;
     this.socket.destroy();
-    this.services.observe({ type: 'closed', session: this, cause: this.closeCause });
+    this.services.observe({ type: 'closed', session: this, cause: this.closeCause, eventsDropped, dropReason: this.slowReason ?? 'session-closed' });
   }
 }

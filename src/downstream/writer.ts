@@ -26,6 +26,11 @@ export class Writer {
   /** Largest queue seen, for the queue-depth metric. */
   highWater = 0;
   bytesWritten = 0;
+  /** Events handed to the socket, and those it has flushed: the difference is lost if the session dies now. */
+  private eventsWritten = 0;
+  private eventsFlushed = 0;
+  // One callback per writer, not one closure per event: write() callbacks fire in order.
+  private readonly onEventFlushed = (): void => { this.eventsFlushed++; };
 
   constructor(socket: Duplex, opts: WriterOptions) {
     this.socket = socket as Duplex & { writableLength: number };
@@ -35,15 +40,24 @@ export class Writer {
 
   get queuedBytes(): number { return this.socket.writableLength; }
 
-  /** Queue bytes for the client; false once the writer is dead. */
-  write(data: Buffer | string): boolean {
+  /** Events written but not yet flushed to the kernel (amigate_events_dropped_total counts them when a session dies). */
+  get eventsQueued(): number { return this.eventsWritten - this.eventsFlushed; }
+
+  /** Queue bytes for the client; `event` marks a broadcast event (counted for drops). False once the writer is dead. */
+  write(data: Buffer | string, event = false): boolean {
     if (this.dead || this.socket.destroyed || !this.socket.writable) return false;
     if (!this.corked) {
       this.corked = true;
       this.socket.cork();
       process.nextTick(uncork, this);
     }
-    const ok = this.socket.write(data);
+    let ok: boolean;
+    if (event) {
+      ok = this.socket.write(data, this.onEventFlushed);
+      this.eventsWritten++;
+    } else {
+      ok = this.socket.write(data);
+    }
     this.bytesWritten += data.length;
     const queued = this.socket.writableLength;
     if (queued > this.highWater) this.highWater = queued;

@@ -207,10 +207,15 @@ const MESSAGES: Record<AuditType, string> = {
 /** Writes audit records on a child logger bound to `stream: "audit"`. */
 export class Audit {
   readonly logger: pino.Logger;
-  private readonly opts: AuditOptions;
+  private opts: AuditOptions;
 
   constructor(logger: pino.Logger, opts: AuditOptions = {}) {
     this.logger = logger.child({ stream: 'audit' });
+    this.opts = opts;
+  }
+
+  /** Replace the options (log.auditheaders, log.auditactions, log.sensitive on a config reload); the next record uses them. */
+  configure(opts: AuditOptions): void {
     this.opts = opts;
   }
 

@@ -14,7 +14,13 @@ export const ACTION_RESULTS = ['success', 'error', 'denied', 'timeout', 'upstrea
 export type MetricActionResult = typeof ACTION_RESULTS[number];
 export const LOGIN_RESULTS = ['success', ...LOGIN_FAILURE_REASONS] as const;
 export const REJECT_REASONS = ['maxconnections', 'maxconnectionsperip', 'authlimit', 'tls-handshake'] as const;
-export const DROP_REASONS = ['queue-full', 'timeout', 'session-closed'] as const;
+/**
+ * Why events meant for a session were lost: it was dropped as a slow consumer
+ * (`queue-full`, `timeout` — the Writer's reasons; `held-events` — events held
+ * during an action passed maxqueuebytes), or it closed for any other reason
+ * with events still queued (`session-closed`). One count per event.
+ */
+export const DROP_REASONS = ['queue-full', 'timeout', 'held-events', 'session-closed'] as const;
 /** Limits that refuse a single request (the session goes on); connection limits count in rejected_total. */
 export const LIMITS = ['maxpendingactions', 'upstream-maxpendingactions', 'line-too-long', 'too-many-lines'] as const;
 export const UPSTREAM_STATES = ['down', 'booting', 'ready', 'closed'] as const;
@@ -41,6 +47,8 @@ export interface MetricsStats {
   };
   /** Cumulative fan-out counters; when present they drive amigate_events_delivered_total. */
   fanout?: { delivered: number };
+  /** The largest output queue (bytes) of any open session now; called only when the gauge is scraped. */
+  sessionQueueBytesMax?: () => number;
 }
 
 export interface MetricsOptions {
@@ -147,6 +155,14 @@ export class Metrics {
       name: 'amigate_session_queue_high_water_bytes', help: 'Largest output queue each session reached, observed when the session closes.',
       buckets: QUEUE_BUCKETS, registers,
     });
+    new Gauge({
+      name: 'amigate_session_queue_bytes_max', help: 'Largest output queue (bytes, socket queue plus held events) of any open session, at scrape time.',
+      registers,
+      collect() {
+        const fn = self.stats()?.sessionQueueBytesMax;
+        if (fn) this.set(fn());
+      },
+    });
     this.slowConsumers = new Counter({
       name: 'amigate_slow_consumers_dropped_total', help: 'Sessions closed because they did not read their output in time.', registers,
     });
@@ -237,6 +253,7 @@ export class Metrics {
       this.eventsReceived.inc({ upstream }, 0);
     }
     for (const result of LOGIN_RESULTS) this.logins.inc({ result }, 0);
+    for (const reason of DROP_REASONS) this.eventsDropped.inc({ reason }, 0);
     if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
 

@@ -39,6 +39,8 @@ export interface HarnessOptions {
   moreUpstreams?: number;
   /** log.sensitive patterns. */
   logSensitive?: string[];
+  /** More `log:` keys (auditheaders, auditactions...). */
+  log?: Record<string, unknown>;
 }
 
 export async function startProxy(t: Test, opts: HarnessOptions): Promise<ProxyHarness> {
@@ -59,7 +61,7 @@ export async function startProxy(t: Test, opts: HarnessOptions): Promise<ProxyHa
     ],
     upstreams: sims.map((s, i) => ({ name: `pbx${i + 1}`, host: '127.0.0.1', port: s.port, username: UPSTREAM_USER.name, secret: UPSTREAM_USER.secret, connections: 2, ...opts.upstream })),
     ...(opts.admin ? { admin: { bindaddr: '127.0.0.1', port: 0 } } : {}),
-    log: { level: 'debug', ...(opts.logSensitive ? { sensitive: opts.logSensitive } : {}) },
+    log: { level: 'debug', ...(opts.logSensitive ? { sensitive: opts.logSensitive } : {}), ...opts.log },
     users: opts.users,
   };
   const { config } = await parseConfig(stringify(doc), '<test>', {});

@@ -130,3 +130,40 @@ t.test('docs/audit.md documents every record type and every field', async (t) =>
   t.ok(examples.length >= TYPES.length, 'an example per record');
   for (const e of examples) t.ok(TYPES.includes(e['audit'] as AuditType), `example ${String(e['audit'])}`);
 });
+
+t.test('docs/audit.md and docs/metrics.md list exactly the reason and cause values the code writes', async (t) => {
+  const { REJECT_REASONS, DROP_REASONS, LOGIN_RESULTS } = await import('../../../src/observability/metrics.js');
+  const root = new URL('../../../', import.meta.url);
+  const doc = await readFile(new URL('docs/audit.md', root), 'utf8');
+  const metricsDoc = await readFile(new URL('docs/metrics.md', root), 'utf8');
+  const section = (type: string) => doc.split(new RegExp(`^## \`${type}\`$`, 'm'))[1]!.split(/^## /m)[0]!;
+  /** The backticked values in the first column of a section's `| \`name\` |` table. */
+  const tableValues = (text: string, column: string) => {
+    const table = text.split(`| \`${column}\` |`)[1]!.split(/\n\n/)[0]!;
+    return [...table.matchAll(/^\| ([^|]+) \|/gm)].flatMap((m) => [...m[1]!.matchAll(/`([a-z-]+)`/g)].map((x) => x[1]!)).sort();
+  };
+  const ticks = (s: string) => [...new Set([...s.matchAll(/`([a-z-]+)`/g)].map((m) => m[1]!))].sort();
+
+  const rejected = section('connectionRejected').split('`reason`:')[1]!.split(/\n\n/)[0]!;
+  t.same(ticks(rejected), [...REJECT_REASONS].sort(), 'connectionRejected reasons');
+  t.same(tableValues(section('loginFailed'), 'reason'), [...audit.LOGIN_FAILURE_REASONS].sort(), 'loginFailed reasons');
+  t.same(tableValues(section('slowConsumerDropped'), 'reason'), DROP_REASONS.filter((r) => r !== 'session-closed').sort(), 'slowConsumerDropped reasons');
+
+  // Every close cause written in the source, and nothing else.
+  const causes = new Set<string>();
+  for (const file of ['src/downstream/session.ts', 'src/proxy.ts']) {
+    const src = await readFile(new URL(file, root), 'utf8');
+    for (const m of src.matchAll(/\.(?:end|destroy)\('([a-z-]+)'\)|shutdown\([^)]*, '([a-z-]+)'\)/g)) causes.add((m[1] ?? m[2])!);
+  }
+  t.ok(causes.size >= 10, `causes found in the source: ${[...causes].join(', ')}`);
+  t.same(tableValues(section('sessionClosed'), 'cause'), [...causes].sort(), 'sessionClosed causes');
+
+  // docs/metrics.md: the label values of the reason/result labels.
+  const row = (metric: string) => metricsDoc.split('\n').find((l) => l.startsWith(`| \`${metric}\``))!;
+  const after = (line: string, label: string) => ticks(line.split(`\`${label}\`:`).slice(-1)[0]!).filter((v) => v !== 'other');
+  t.same(after(row('amigate_downstream_connections_rejected_total'), 'reason'), [...REJECT_REASONS].sort(), 'rejected_total reasons');
+  t.same(after(row('amigate_logins_total'), 'result'), [...LOGIN_RESULTS].sort(), 'logins_total results');
+  const dropped = row('amigate_events_dropped_total').split('`reason`:')[1]!;
+  t.same(ticks(dropped).filter((v) => (DROP_REASONS as readonly string[]).includes(v) || v === 'sessionclosed').sort(), [...DROP_REASONS].sort(), 'events_dropped_total reasons');
+  t.notMatch(metricsDoc + doc, /`sessionClosed`, `other`|`tlsHandshake` \(/, 'no camelCase label values');
+});
