@@ -1,10 +1,12 @@
 // `npm run fuzz [-- --minutes N | --runs N] [--seed S] [--property NAME]
 //               [--path P] [--corpus DIR]... [--list]`
 //
-// Long fuzzing campaign over the codec properties (codec-properties.ts). All
-// properties share one seed, so `--property NAME --seed S --path P` replays a
-// reported failure exactly (docs/fuzzing.md). A time budget is split evenly
-// between the properties. Exit code: 0 all passed, 1 a property failed, 2 usage.
+// Long fuzzing campaign over the codec properties (codec-properties.ts) and
+// the session property (session-properties.ts: whole sessions through a real
+// proxy and sim started in this process). All properties share one seed, so
+// `--property NAME --seed S --path P` replays a reported failure exactly
+// (docs/fuzzing.md). A time budget is split evenly between the properties.
+// Exit code: 0 all passed, 1 a property failed, 2 usage.
 //
 // A developer tool: it imports fast-check (a devDependency) and is never loaded
 // by the proxy.
@@ -17,6 +19,13 @@ import { randomInt } from 'node:crypto';
 import fc from 'fast-check';
 import { codecProperties, type CodecProperty } from './codec-properties.js';
 import { loadCorpus } from './corpus.js';
+import { checkSessions, startSessionTarget } from './session-properties.js';
+
+/** The session campaign's one property (async, so it runs after the codec ones). */
+export const SESSION_PROPERTY = {
+  name: 'session/pipelined',
+  summary: 'three clients pipeline random actions through amigate to the sim: each gets exactly its own replies, in order, right for the action, the user and the client',
+} as const;
 
 export interface CampaignOptions {
   seed: number;
@@ -29,6 +38,8 @@ export interface CampaignOptions {
 }
 
 const DEFAULT_MINUTES = 2;
+/** The session campaign's smallest time slice. */
+const MIN_SESSION_SLICE_MS = 5000;
 /** fast-check stops at numRuns or at the time limit, whichever comes first. */
 const UNBOUNDED_RUNS = 0x7fffffff;
 /** A replay walks one path; numRuns only has to cover it. */
@@ -61,6 +72,34 @@ export function runCampaign(properties: readonly CodecProperty[], options: Campa
   }
   print(`${total} cases, ${properties.length} properties, ${failures} failed (seed ${options.seed})`);
   return failures > 0 ? 1 : 0;
+}
+
+/** Run the session property against a fresh proxy and sim; prints like runCampaign. Returns the exit code. */
+export async function runSessionCampaign(options: CampaignOptions, sliceMs: number, print: (line: string) => void): Promise<number> {
+  const target = await startSessionTarget();
+  const started = process.hrtime.bigint();
+  let out;
+  try {
+    out = await checkSessions(target.port, options.path !== undefined
+      ? { seed: options.seed, numRuns: options.runs ?? REPLAY_RUNS, path: options.path }
+      : options.runs !== undefined
+        ? { seed: options.seed, numRuns: options.runs }
+        // fast-check reports a run interrupted before its first case as failed; a
+        // session case takes up to a few hundred ms, so the slice has a floor.
+        : { seed: options.seed, numRuns: UNBOUNDED_RUNS, interruptAfterTimeLimit: Math.max(sliceMs, MIN_SESSION_SLICE_MS) });
+  } finally {
+    await target.close();
+  }
+  const ms = Number((process.hrtime.bigint() - started) / 1_000_000n);
+  const p = SESSION_PROPERTY;
+  print(`${p.name}  ${String(out.tried).padStart(9)} cases  ${String(ms).padStart(7)} ms  ${out.failed ? 'FAIL' : 'ok'}`);
+  if (out.failed) {
+    print(`  ${p.summary}`);
+    for (const l of failureReport(out).split('\n')) print(`  ${l}`);
+    if (out.counterexamplePath !== null) print(`  replay: npm run fuzz -- --property ${p.name} --seed ${out.seed} --path ${out.counterexamplePath}`);
+  }
+  print(`session campaign: ${out.tried} cases tried, ${out.failed ? 1 : 0} failed (seed ${options.seed})`);
+  return out.failed ? 1 : 0;
 }
 
 /** fast-check's report plus the first lines of the assertion that failed (v4 leaves it out). */
@@ -106,6 +145,7 @@ class UsageError extends Error {}
 export async function main(args: readonly string[], print: (line: string) => void = console.log): Promise<number> {
   let seed: number;
   let selected: CodecProperty[];
+  let withSession: boolean;
   let options: CampaignOptions;
   try {
     const { values } = parseArgs({
@@ -124,14 +164,16 @@ export async function main(args: readonly string[], print: (line: string) => voi
     for (const d of dirs) if (!existsSync(d)) throw new UsageError(`--corpus ${d}: no such directory`);
     const corpus = await loadCorpus(dirs);
     const all = codecProperties(corpus.streams);
-    if (values.list) { for (const p of all) print(`${p.name}  ${p.summary}`); return 0; }
+    if (values.list) { for (const p of [...all, SESSION_PROPERTY]) print(`${p.name}  ${p.summary}`); return 0; }
     const wanted = values.property ?? [];
-    selected = wanted.length === 0 ? all : all.filter((p) => wanted.some((w) => p.name === w || p.name.startsWith(w.replace(/\/$/, '') + '/')));
-    const unknown = wanted.filter((w) => !all.some((p) => p.name === w || p.name.startsWith(w.replace(/\/$/, '') + '/')));
+    const picks = (name: string) => wanted.some((w) => name === w || name.startsWith(w.replace(/\/$/, '') + '/'));
+    selected = wanted.length === 0 ? all : all.filter((p) => picks(p.name));
+    withSession = wanted.length === 0 || picks(SESSION_PROPERTY.name);
+    const unknown = wanted.filter((w) => ![...all, SESSION_PROPERTY].some((p) => p.name === w || p.name.startsWith(w.replace(/\/$/, '') + '/')));
     if (unknown.length > 0) throw new UsageError(`unknown property ${unknown.join(', ')} (see --list)`);
     if (values.seed !== undefined && !/^-?\d+$/.test(values.seed)) throw new UsageError(`--seed wants an integer, got ${JSON.stringify(values.seed)}`);
     seed = values.seed !== undefined ? Number(values.seed) : randomInt(0x7fffffff);
-    if (values.path !== undefined && (selected.length !== 1 || values.seed === undefined)) {
+    if (values.path !== undefined && (selected.length + (withSession ? 1 : 0) !== 1 || values.seed === undefined)) {
       throw new UsageError('--path replays one failure: give exactly one --property and its --seed');
     }
     const runs = positiveNumber('runs', values.runs, true);
@@ -143,7 +185,7 @@ export async function main(args: readonly string[], print: (line: string) => voi
     if (values.path !== undefined) options.path = values.path;
     print(`corpus: ${corpus.streams.length} streams, ${corpus.bytes} bytes from ${corpus.files} files in ${dirs.join(', ') || '(none)'}`);
     const plan = options.path !== undefined ? `replaying path ${options.path}`
-      : runs !== undefined ? `${runs} cases per property` : `${options.minutes ?? DEFAULT_MINUTES} min over ${selected.length} properties`;
+      : runs !== undefined ? `${runs} cases per property` : `${options.minutes ?? DEFAULT_MINUTES} min over ${selected.length + (withSession ? 1 : 0)} properties`;
     print(`seed: ${seed}; ${plan}`);
   } catch (e) {
     if (!(e instanceof UsageError) && !(e instanceof TypeError)) throw e;
@@ -151,7 +193,17 @@ export async function main(args: readonly string[], print: (line: string) => voi
     print(`fuzz: ${e.message}\n${USAGE}`);
     return 2;
   }
-  return runCampaign(selected, options, print);
+  // The budget is split evenly over every selected property, the session one included.
+  const count = selected.length + (withSession ? 1 : 0);
+  const sliceMs = Math.max(1, Math.floor((options.minutes ?? DEFAULT_MINUTES) * 60_000 / Math.max(1, count)));
+  let code = 0;
+  if (selected.length > 0) {
+    const codecOptions = options.runs === undefined && options.path === undefined
+      ? { ...options, minutes: (sliceMs * selected.length) / 60_000 } : options;
+    code = runCampaign(selected, codecOptions, print);
+  }
+  if (withSession) code = Math.max(code, await runSessionCampaign(options, sliceMs, print));
+  return code;
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -70,7 +70,7 @@ t.test('campaign runner: a time budget runs until it is spent', async (t) => {
 t.test('campaign CLI: selection, listing and usage errors', async (t) => {
   const out: string[] = [];
   t.equal(await main(['--list'], (l) => out.push(l)), 0);
-  t.same(out.map((l) => l.split(' ')[0]), properties.map((p) => p.name), '--list prints every property');
+  t.same(out.map((l) => l.split(' ')[0]), [...properties.map((p) => p.name), 'session/pipelined'], '--list prints every property, the session one last');
   out.length = 0;
   t.equal(await main(['--property', 'chunking', '--runs', '5', '--seed', '3'], (l) => out.push(l)), 0);
   t.same(out.filter((l) => / cases .* ok$/.test(l)).map((l) => l.split(' ')[0]), ['chunking/request', 'chunking/upstream', 'chunking/legacy'], 'a prefix selects a group');
