@@ -14,6 +14,7 @@ import type { CertificateBinding } from '../config/schema.js';
 import { hashSecret, isSecretHash, verifySecretHash } from './secret-hash.js';
 import { secretOf, type UserRecord, type UserStore } from './user-store.js';
 import { LoginThrottle } from './login-throttle.js';
+import { normalizeSubject } from './subject.js';
 
 export { LoginThrottle } from './login-throttle.js';
 export type { ThrottleClock } from './login-throttle.js';
@@ -168,7 +169,8 @@ export class Authenticator {
 export function certificateMatches(want: CertificateBinding, peer: PeerCertificateInfo | undefined): boolean {
   if (!peer || !peer.authorized) return false;
   if (want.fingerprint256 !== undefined && (peer.fingerprint256 ?? '').toUpperCase() !== want.fingerprint256.toUpperCase()) return false;
-  if (want.subject !== undefined && peer.subject !== want.subject) return false;
+  // Both sides in one RFC 4514 form (auth/subject.ts): a CN of `crm,O=Example` is `CN=crm\,O=Example`.
+  if (want.subject !== undefined && (peer.subject === undefined || normalizeSubject(want.subject) !== peer.subject)) return false;
   return want.fingerprint256 !== undefined || want.subject !== undefined;
 }
 

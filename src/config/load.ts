@@ -15,6 +15,7 @@ import { parseBanner } from '../protocol/banner.js';
 import { CLASS_NAMES, classBit, parsePermString, ALL } from '../protocol/privileges.js';
 import { parseAclEntry } from '../policy/acl.js';
 import { compileCommandPattern } from '../policy/action-policy.js';
+import { normalizeSubject } from '../auth/subject.js';
 import { ActionPrivilegeTable } from '../policy/action-privileges.js';
 import { compileFilter } from '../policy/event-filter.js';
 import { parseSecretHash, isSecretHash } from '../auth/secret-hash.js';
@@ -412,6 +413,9 @@ class LoadContext {
       }
       const cert = u['certificate'] as { subject?: string; fingerprint256?: string } | undefined;
       if (cert && !anyVerifyClient) this.warn([...at, 'certificate'], 'no listener has tls.verifyclient: true, so this user can never present a verified certificate and cannot log in');
+      if (cert?.subject !== undefined && normalizeSubject(cert.subject) === undefined) {
+        this.problem([...at, 'certificate', 'subject'], 'not a subject: write TYPE=value pairs separated by commas, e.g. CN=crm.example,O=Example (escape a comma in a value as \\,)');
+      }
 
       const allowmultiplelogin = (u['allowmultiplelogin'] as boolean | undefined) ?? general.allowmultiplelogin;
       const maxsessions = u['maxsessions'] as number;

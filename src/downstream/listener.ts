@@ -8,6 +8,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { ConnectionInfo } from './session.js';
+import { formatSubject } from '../auth/subject.js';
 
 export interface ListenerTls {
   cert: string | Buffer;
@@ -183,8 +184,5 @@ export function secureContextOptions(t: ListenerTls): tls.SecureContextOptions {
   return { cert: t.cert, key: t.key, ...(t.ca ? { ca: t.ca } : {}), minVersion: t.minVersion };
 }
 
-/** `CN=crm,O=Example` from a certificate subject object. */
-export function formatSubject(subject: tls.PeerCertificate['subject'] | undefined): string | undefined {
-  if (!subject) return undefined;
-  return Object.entries(subject).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('+') : String(v)}`).join(',');
-}
+// RFC 4514 escaping lives with the binding it protects (auth/subject.ts).
+export { formatSubject };

@@ -12,6 +12,7 @@ import { isIP } from 'node:net';
 import { join } from 'node:path';
 import forge from 'node-forge';
 import { TlsError } from '../errors.js';
+import { escapeRdnValue } from '../auth/subject.js';
 
 export interface KeyPairPem { cert: string; key: string }
 export interface ClientPem extends KeyPairPem {
@@ -132,7 +133,7 @@ function clientPem(cn: string, org: string, keys: Keys, cert: forge.pki.Certific
     cert: forge.pki.certificateToPem(cert),
     key: keys.privatePem,
     fingerprint256: fingerprint256(cert),
-    subject: subjectAttrs(cn, org).map((a) => `${a.shortName}=${a.value}`).join(','),
+    subject: subjectAttrs(cn, org).map((a) => `${a.shortName}=${escapeRdnValue(String(a.value))}`).join(','),
     cn,
   };
 }

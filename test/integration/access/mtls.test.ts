@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { startProxy } from '../../helpers/start-proxy.js';
 import { TestClient } from '../../helpers/ami-test-client.js';
 import { makeTestCerts } from '../../helpers/certs.js';
+import { makeDevPki, writePki } from '../../../src/tls/certs.js';
 
 t.test('verifyclient and certificate binding', async (t) => {
   const certs = await makeTestCerts(t);
@@ -64,9 +65,41 @@ t.test('verifyclient and certificate binding', async (t) => {
       return { error: (e as NodeJS.ErrnoException).code ?? String(e) };
     }
   };
+  // Refused means refused: a handshake error, or a connection the server closed
+  // without a banner. A connection that merely hangs must fail this.
   const none = await refused({});
-  t.notOk('banner' in none && none.banner, `no certificate: no AMI session (${JSON.stringify(none)})`);
+  t.ok('error' in none || (none.closed === true && none.banner === undefined), `no certificate: refused (${JSON.stringify(none)})`);
   const untrusted = await refused({ cert: await readFile(p.untrusted), key: await readFile(p.untrustedKey) });
-  t.notOk('banner' in untrusted && untrusted.banner, `untrusted certificate: no AMI session (${JSON.stringify(untrusted)})`);
+  t.ok('error' in untrusted || (untrusted.closed === true && untrusted.banner === undefined), `untrusted certificate: refused (${JSON.stringify(untrusted)})`);
   t.equal(h.logs().filter((l) => l['audit'] === 'loginSucceeded').length, 3, 'nothing else logged in');
+});
+
+t.test('subject binding: a CN containing "," or "=" cannot pose as other attributes (RFC 4514 escaping)', async (t) => {
+  // A CA-signed certificate whose CN the holder chose: CN="crm,O=Example", O=Acme.
+  // Unescaped it printed as CN=crm,O=Example,O=Acme: a CN=crm certificate with two O's.
+  const pki = await makeDevPki({ clientCn: 'crm,O=Example', organization: 'Acme' });
+  const p = await writePki(t.testdir({}), pki, { force: true });
+  t.equal(pki.client.subject, 'CN=crm\\,O=Example,O=Acme', 'the dev PKI prints the subject escaped too');
+  const h = await startProxy(t, {
+    users: {
+      // What an operator writes for the real crm certificate (CN=crm, O=Example, O=Acme).
+      victim: { secret: 'pw', read: 'call', certificate: { subject: 'CN=crm,O=Example,O=Acme' } },
+      // The escaped form names the odd CN itself, in either escape style and any type case.
+      odd: { secret: 'pw', read: 'call', certificate: { subject: 'CN=crm\\,O=Example,O=Acme' } },
+      oddhex: { secret: 'pw', read: 'call', certificate: { subject: 'cn = crm\\2cO\\3dExample, o = Acme' } },
+    },
+    listeners: [{ name: 'mtls', bindaddr: '127.0.0.1', tls: { certfile: p.server, privatekey: p.serverKey, cafile: p.ca, verifyclient: true } }],
+  });
+  const ca = await readFile(p.ca);
+  const login = async (user: string) => {
+    const c = await TestClient.connect({ port: h.portOf('mtls'), tls: { ca, cert: await readFile(p.client), key: await readFile(p.clientKey) } });
+    t.teardown(() => c.close());
+    await c.waitBanner();
+    c.write(`Action: Login\r\nUsername: ${user}\r\nSecret: pw\r\n\r\n`);
+    return (await c.waitFor((m) => m.isResponse, 4000)).get('Message');
+  };
+  t.equal(await login('victim'), 'Authentication failed', 'the crafted CN does not match the CN=crm binding');
+  t.equal(await login('odd'), 'Authentication accepted', 'the escaped binding matches it');
+  t.equal(await login('oddhex'), 'Authentication accepted', 'hex escapes, blanks and lower-case types normalise the same way');
+  t.same(h.logs().filter((l) => l['audit'] === 'loginFailed').map((l) => l['reason']), ['certificate']);
 });
