@@ -1,6 +1,13 @@
 // `npm run demo`: the simulated Asterisk 22 plus amigate in front of it, with
 // freshly made dev certificates (certs/dev, git-ignored) and a demo user, so a
 // person can log in over TLS and watch events in one command.
+//
+//   amigate demo [--tls-port 5039] [--plain-port 5040] [--admin-port 9189]
+//                [--sim-port 15038] [--events-per-second 2] [--dir certs/dev]
+//                [--log-level warn]
+//
+// Port 0 picks a free port (the printed lines show the real ones); the test
+// of the demo uses that and a temporary --dir.
 
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
@@ -11,40 +18,66 @@ import { writeDevPki } from '../tls/certs.js';
 import { parseConfig } from '../config/load.js';
 import { createProxy } from '../proxy.js';
 import { createLogger } from '../observability/logger.js';
+import { UsageError } from '../errors.js';
 import type { CliIo, CliResult } from './types.js';
 
+const USAGE = 'usage: amigate demo [--tls-port 5039] [--plain-port 5040] [--admin-port 9189] [--sim-port 15038] ' +
+  '[--events-per-second 2] [--dir certs/dev] [--log-level warn]   (port 0 = any free port)';
+
+function port(name: string, v: string | undefined): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--${name} must be 0..65535\n${USAGE}`);
+  return n;
+}
+
 export async function run(args: string[], io: CliIo): Promise<CliResult> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      'tls-port': { type: 'string', default: '5039' },
-      'plain-port': { type: 'string', default: '5040' },
-      'admin-port': { type: 'string', default: '9189' },
-      'sim-port': { type: 'string', default: '15038' },
-      'events-per-second': { type: 'string', default: '2' },
-      dir: { type: 'string', default: 'certs/dev' },
-      'log-level': { type: 'string', default: 'warn' },
-    },
-  });
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        'tls-port': { type: 'string', default: '5039' },
+        'plain-port': { type: 'string', default: '5040' },
+        'admin-port': { type: 'string', default: '9189' },
+        'sim-port': { type: 'string', default: '15038' },
+        'events-per-second': { type: 'string', default: '2' },
+        dir: { type: 'string', default: 'certs/dev' },
+        'log-level': { type: 'string', default: 'warn' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }));
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}\n${USAGE}`);
+  }
+  if (values.help) {
+    io.stdout.write(USAGE + '\n');
+    return 0;
+  }
+  const ports = {
+    tls: port('tls-port', values['tls-port']), plain: port('plain-port', values['plain-port']),
+    admin: port('admin-port', values['admin-port']), sim: port('sim-port', values['sim-port']),
+  };
+  const eventsPerSecond = Number(values['events-per-second']);
+  if (!Number.isFinite(eventsPerSecond) || eventsPerSecond < 0) throw new UsageError(`--events-per-second must be a number >= 0\n${USAGE}`);
   const dir = resolve(values.dir!);
   await mkdir(dir, { recursive: true });
   await writeDevPki(dir, { force: true });
   const upstreamSecret = randomBytes(12).toString('hex');
   const demoSecret = randomBytes(6).toString('hex');
   const sim = await startSim({
-    port: Number(values['sim-port']),
+    port: ports.sim,
     users: [{ name: 'amigate', secret: upstreamSecret, read: 'all', write: 'all' }],
-    eventsPerSecond: Number(values['events-per-second']),
+    eventsPerSecond,
     seed: 1,
   });
   const yaml = `
 general: { authtimeout: 30 }
 listeners:
-  - { name: tls, bindaddr: 127.0.0.1, port: ${Number(values['tls-port'])}, tls: { certfile: ${dir}/server.crt, privatekey: ${dir}/server.key } }
-  - { name: plain, bindaddr: 127.0.0.1, port: ${Number(values['plain-port'])} }
+  - { name: tls, bindaddr: 127.0.0.1, port: ${ports.tls}, tls: { certfile: ${dir}/server.crt, privatekey: ${dir}/server.key } }
+  - { name: plain, bindaddr: 127.0.0.1, port: ${ports.plain} }
 upstreams:
   - { name: sim, host: 127.0.0.1, port: ${sim.port}, username: amigate, secret: ${upstreamSecret}, connections: 2 }
-admin: { bindaddr: 127.0.0.1, port: ${Number(values['admin-port'])} }
+admin: { bindaddr: 127.0.0.1, port: ${ports.admin} }
 log: { level: ${values['log-level']} }
 users:
   demo:
@@ -54,9 +87,14 @@ users:
     commands: { allow: ['^core show '] }
     originate: { contexts: [test] }
 `;
-  const { config } = await parseConfig(yaml, '<demo>', io.env);
-  const logger = createLogger({ level: config.log.level, pretty: true });
-  const proxy = await createProxy(config, { logger });
+  let proxy;
+  try {
+    const { config } = await parseConfig(yaml, '<demo>', io.env);
+    proxy = await createProxy(config, { logger: createLogger({ level: config.log.level, pretty: true }) });
+  } catch (err) {
+    await sim.close(); // a taken port must not leave the sim running
+    throw err;
+  }
   const tlsPort = proxy.listeners[0]!.address.port;
   const plainPort = proxy.listeners[1]!.address.port;
   io.stdout.write(`
