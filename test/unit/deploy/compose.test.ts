@@ -1,5 +1,6 @@
 // docker-compose.yml cannot be started here (no Docker engine), so this test
-// checks that its parts agree with each other: the amigate config loads and
+// checks that its parts agree with each other: the Dockerfile builds with npm ci
+// and runs the config and certificate paths compose mounts, the amigate config loads and
 // points at the Asterisk service with the account manager.conf defines, the
 // published ports are the config's listener and admin ports, Prometheus
 // scrapes the admin port, every mounted file exists, and every metric the
@@ -14,6 +15,7 @@ import { parse } from 'yaml';
 import { parseConfig } from '../../../src/config/load.js';
 import { parseAsteriskConf, findCategory } from '../../../src/config/manager-conf/conf-parser.js';
 import { Metrics } from '../../../src/observability/metrics.js';
+import { DEV_PKI_FILES } from '../../../src/tls/certs.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const read = (p: string) => readFile(join(root, p), 'utf8');
@@ -57,6 +59,38 @@ t.test('docker-compose.yml, its configs and the dashboard agree', async (t) => {
   t.ok(published.every((p) => p.host === '127.0.0.1'), 'published on host loopback only');
   t.ok(config.listeners.filter((l) => !l.tls).every((l) => l.bindaddr.startsWith('127.')), 'plaintext only on loopback');
   t.equal(tls.tls!.certfile, '/certs/server.crt', 'certificates come from the certs volume');
+
+  // The Dockerfile agrees with the config it runs: it builds with `npm ci` and
+  // the build script, runs the built entry point with the config path compose
+  // mounts, makes the certificates the TLS listener reads into the volume they
+  // are read from, and exposes the TLS listener and admin ports.
+  const docker = await read('Dockerfile');
+  const runs = [...docker.matchAll(/^RUN (.+)$/gm)].map((m) => m[1]!);
+  t.ok(runs.some((r) => /^npm ci\b/.test(r)), 'the build stage runs npm ci (the lockfile, not a fresh resolve)');
+  const pkg = JSON.parse(await read('package.json')) as { bin: Record<string, string>; scripts: Record<string, string> };
+  t.ok(runs.some((r) => /\bnpm run build\b/.test(r)) && pkg.scripts['build'], 'and builds with the package build script');
+  const entry = pkg.bin['amigate']!;
+  for (const m of docker.matchAll(/^COPY (?!--from)(.+) \S+$/gm)) {
+    for (const src of m[1]!.split(/\s+/)) t.ok(existsSync(join(root, src)), `COPY ${src} exists`);
+  }
+  t.match(docker, new RegExp(`COPY --from=build /app/${entry.split('/')[0]} `), 'the runtime stage gets the built output');
+  const cmd = JSON.parse(docker.match(/^CMD (\[.*\])$/m)![1]!) as string[];
+  const line = cmd.join(' ');
+  t.match(line, `node ${entry} --config \${AMIGATE_CONFIG:-${env['AMIGATE_CONFIG']}}`, 'CMD runs the package entry point with the config compose mounts');
+  const certsDir = tls.tls!.certfile.replace(/\/[^/]+$/, '');
+  t.match(line, `node ${entry} certs --out ${certsDir}`, `CMD makes dev certificates into ${certsDir}`);
+  t.match(line, `[ -f ${tls.tls!.certfile} ]`, 'only when the configured certificate is missing');
+  for (const f of [tls.tls!.certfile, tls.tls!.privatekey, tls.tls!.cafile!]) {
+    t.equal(dirname(f), certsDir, `${f} is in the certificates volume`);
+    t.ok((DEV_PKI_FILES as readonly string[]).includes(f.slice(certsDir.length + 1)), `${f} is a file amigate certs writes`);
+  }
+  t.ok((s['amigate']!.volumes ?? []).some((v) => v.split(':')[1] === certsDir), `compose mounts a volume on ${certsDir}`);
+  t.match(docker, new RegExp(`mkdir -p ${certsDir} && chown node:node ${certsDir}`), 'writable by the unprivileged user');
+  const exposed = (docker.match(/^EXPOSE (.+)$/m)?.[1] ?? '').split(/\s+/).map(Number);
+  t.ok(exposed.includes(tls.port), `EXPOSE the TLS listener ${tls.port}`);
+  t.ok(exposed.includes(config.admin!.port), `EXPOSE the admin port ${config.admin!.port}`);
+  t.match(docker, `http://127.0.0.1:${config.admin!.port}/healthz`, 'the HEALTHCHECK asks the admin port');
+  t.equal(config.admin!.bindaddr === '0.0.0.0' || config.admin!.bindaddr.startsWith('127.'), true, 'the admin port is reachable by the HEALTHCHECK inside the container');
 
   // Upstream = the asterisk service, with the account manager.conf defines.
   const up = config.upstreams[0]!;
