@@ -1,9 +1,17 @@
 // The soak run (issue 6 item 6): many clients with colliding ActionIDs, an
-// event generator, client churn and periodic upstream restarts against the
-// simulated Asterisk, all through one amigate, in this process. It counts what
-// matters for a proxy that must never lose or misroute a reply: actions sent,
-// answered, misrouted, hung, cut by our own churn, clients dropped by the proxy,
-// and the RSS trend.
+// event generator, client churn and periodic upstream outages against the
+// simulated Asterisk, all through one amigate, in this process. The outages
+// alternate: a graceful restart (Event: Shutdown, like `core restart now`) and
+// an abrupt kill (every socket dropped without a word, the port closed for a
+// while, like a crash). It counts what matters for a proxy that must never lose
+// or misroute a reply: actions sent, answered, misrouted, hung, cut by our own
+// churn, clients dropped by the proxy and why, and the RSS trend.
+//
+// A reply is misrouted when it is not the answer to the client's oldest
+// outstanding action: a wrong ActionID, or the right ActionID with content
+// that does not fit the action. Every client owns a global variable SOAK_C<n>
+// and reads it back, so a swap between two clients waiting on the same
+// ActionID shows up in the Getvar reply's Variable header.
 
 import net from 'node:net';
 import pino from 'pino';
@@ -14,6 +22,7 @@ import { startSim } from '../sim/server.js';
 import { mulberry32 } from '../sim/generator.js';
 import { parseConfig } from '../config/load.js';
 import { createProxy } from '../proxy.js';
+import type { SessionObservation } from '../downstream/session.js';
 
 export interface SoakOptions {
   seconds: number;
@@ -39,23 +48,42 @@ export interface SoakReport {
   /** Unanswered when amigate closed the client (slow consumer and the like). */
   cutByDrop: number;
   droppedByProxy: number;
+  /** Sessions closed, by the proxy's close cause (client-closed is our own churn). */
+  closeCauses: Record<string, number>;
+  /** Upstream outages: graceful restarts plus kills. */
   restarts: number;
+  /** Of those, abrupt kills (no Shutdown). */
+  kills: number;
+  /** The first few misrouted replies, for the report. */
+  misroutedSamples: string[];
   eventsReceived: number;
   rssMiB: number[];
 }
 
 const UPSTREAM = { name: 'amigate', secret: 'soak-upstream', read: 'all', write: 'all' };
-const ACTIONS = [
-  'Action: CoreStatus\r\n',
-  'Action: Ping\r\n',
-  'Action: Command\r\nCommand: core show version\r\n',
-  'Action: Getvar\r\nVariable: EPOCH\r\n',
-  'Action: CoreShowChannels\r\n',
+interface SoakAction {
+  text(variable: string): string;
+  list?: true;
+  /** Does a Success reply fit this action? (`variable` is the client's own.) */
+  fits(m: AmiMessage, variable: string, value: string): boolean;
+  /** Answered by amigate itself, so never an outage error. */
+  local?: true;
+}
+const ACTIONS: readonly SoakAction[] = [
+  { text: () => 'Action: CoreStatus\r\n', fits: (m) => m.has('CoreCurrentCalls') },
+  { text: () => 'Action: Ping\r\n', fits: (m) => m.get('Ping') === 'Pong', local: true },
+  { text: () => 'Action: Command\r\nCommand: core show version\r\n', fits: (m) => m.get('Message') === 'Command output follows' },
+  { text: () => 'Action: Getvar\r\nVariable: EPOCH\r\n', fits: (m) => m.get('Variable') === 'EPOCH' },
+  { text: () => 'Action: CoreShowChannels\r\n', list: true, fits: (m) => m.get('EventList') === 'start' },
+  // A restart forgets globals, so the value may be empty; never another client's.
+  { text: (v) => `Action: Getvar\r\nVariable: ${v}\r\n`, fits: (m, v, value) => m.get('Variable') === v && (m.get('Value') === value || m.get('Value') === '') },
 ];
+/** What an action bound for Asterisk may get during an outage (docs/reliability.md). */
+const OUTAGE_ERROR = /^(Upstream .* is not available|Upstream connection lost|Action timed out|Too many pending actions)$/;
 /** How long the end of the run waits for the last replies: the action timeout (5 s) plus slack. */
 const HUNG_MS = 8000;
 
-interface Outstanding { id: string; list: boolean; sentAt: number; gotResponse: boolean }
+interface Outstanding { id: string; action: SoakAction; sentAt: number; gotResponse: boolean }
 
 class SoakClient {
   private readonly socket: net.Socket;
@@ -65,7 +93,12 @@ class SoakClient {
   closed = false;
   events = 0;
 
-  constructor(port: number, private readonly r: SoakReport, private readonly rnd: () => number) {
+  private readonly variable: string;
+  private readonly value: string;
+
+  constructor(port: number, private readonly r: SoakReport, private readonly rnd: () => number, index: number) {
+    this.variable = `SOAK_C${index}`;
+    this.value = `v${index}`;
     this.socket = net.connect({ host: '127.0.0.1', port });
     this.socket.setNoDelay(true);
     const parser = new AmiParser({ onMessage: (m) => this.message(m), onBanner: () => this.login() }, { banner: true, maxLineBytes: 1 << 20, maxLines: 1e5, emitEmpty: false });
@@ -83,37 +116,47 @@ class SoakClient {
   onClosed: (() => void) | undefined;
 
   private login(): void {
-    this.socket.write('Action: Login\r\nUsername: soak\r\nSecret: soak-pw\r\nActionID: login\r\n\r\n');
+    // Login, then set this client's own variable (it may fail during an outage; the Getvar check allows an empty value).
+    this.socket.write('Action: Login\r\nUsername: soak\r\nSecret: soak-pw\r\nActionID: login\r\n\r\n'
+      + `Action: Setvar\r\nVariable: ${this.variable}\r\nValue: ${this.value}\r\nActionID: setvar\r\n\r\n`);
+  }
+
+  private misrouted(why: string, m: AmiMessage): void {
+    this.r.misrouted++;
+    if (this.r.misroutedSamples.length < 5) this.r.misroutedSamples.push(`${why}: ${JSON.stringify(m.lines.slice(0, 4))}`);
   }
 
   private message(m: AmiMessage): void {
     const id = m.get('ActionID');
     if (!this.ready) {
-      if (m.isResponse && id === 'login') { this.ready = true; this.burst(); }
+      if (m.isResponse && id === 'setvar') { this.ready = true; this.burst(); }
       return;
     }
     if (m.isEvent) {
       if (id === undefined) { this.events++; return; }
       // A list item or Complete event: must belong to the oldest outstanding list action.
       const head = this.queue[0];
-      if (!head || !head.list || head.id !== id || !head.gotResponse) { this.r.misrouted++; return; }
+      if (!head || !head.action.list || head.id !== id || !head.gotResponse) { this.misrouted('list event outside its list', m); return; }
       if (m.get('EventList')?.toLowerCase() === 'complete') this.finish();
       return;
     }
     if (!m.isResponse) return;
     const head = this.queue[0];
-    if (head && head.list && head.gotResponse && head.id === id && m.get('Response') === 'Error') {
+    if (head && head.action.list && head.gotResponse && head.id === id && m.get('Response') === 'Error') {
       // A list cut by an upstream loss ends with an error response (docs/reliability.md).
       this.finish();
       return;
     }
-    if (!head || head.gotResponse || head.id !== id) { this.r.misrouted++; return; }
+    if (!head || head.gotResponse || head.id !== id) { this.misrouted('unexpected ActionID', m); return; }
     head.gotResponse = true;
     const ok = m.get('Response') !== 'Error';
+    if (ok ? !head.action.fits(m, this.variable, this.value) : head.action.local || !OUTAGE_ERROR.test(m.get('Message') ?? '')) {
+      this.misrouted('a reply that does not fit its action', m);
+    }
     if (ok) this.r.answeredOk++; else this.r.answeredError++;
     this.r.answered++;
     // A list that failed has no items; one that started ends with its Complete event.
-    if (!head.list || !ok || m.get('EventList')?.toLowerCase() !== 'start') this.finish();
+    if (!head.action.list || !ok || m.get('EventList')?.toLowerCase() !== 'start') this.finish();
   }
 
   private finish(): void {
@@ -132,8 +175,8 @@ class SoakClient {
     let out = '';
     for (let i = 1; i <= k; i++) {
       const a = ACTIONS[Math.floor(this.rnd() * ACTIONS.length)]!;
-      this.queue.push({ id: String(i), list: a.includes('CoreShowChannels'), sentAt: Date.now(), gotResponse: false });
-      out += `${a}ActionID: ${i}\r\n\r\n`;
+      this.queue.push({ id: String(i), action: a, sentAt: Date.now(), gotResponse: false });
+      out += `${a.text(this.variable)}ActionID: ${i}\r\n\r\n`;
     }
     this.r.sent += k;
     this.socket.write(out);
@@ -154,7 +197,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
   const rnd = mulberry32(opts.seed ?? 1); // seeded, so runs with one seed churn alike
   const r: SoakReport = {
     seconds: opts.seconds, clients: n, sent: 0, answered: 0, answeredOk: 0, answeredError: 0, misrouted: 0, hung: 0,
-    cutByChurn: 0, cutByDrop: 0, droppedByProxy: 0, restarts: 0, eventsReceived: 0, rssMiB: [],
+    cutByChurn: 0, cutByDrop: 0, droppedByProxy: 0, closeCauses: {}, restarts: 0, kills: 0, misroutedSamples: [], eventsReceived: 0, rssMiB: [],
   };
   const sim = await startSim({ users: [UPSTREAM], eventsPerSecond: opts.eventsPerSecond ?? 200, seed: opts.seed ?? 1, authLimit: 100000 });
   const doc = {
@@ -167,12 +210,20 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
   const { config } = await parseConfig(stringify(doc), '<soak>', {});
   const proxy = await createProxy(config, { logger: pino({ level: 'silent' }), drainTimeoutMs: 200 });
   const port = proxy.listeners[0]!.address.port;
+  // Why the proxy closed each session (the soak's logger is silent; the session tells the proxy).
+  const observe = proxy.observe.bind(proxy);
+  let counting = true; // not the closes of the run's end
+  proxy.observe = (ev: SessionObservation) => {
+    if (counting && ev.type === 'closed') r.closeCauses[ev.cause] = (r.closeCauses[ev.cause] ?? 0) + 1;
+    observe(ev);
+  };
   const deadline = Date.now() + 10000;
   while (!proxy.cluster.isReady('pbx1') && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
 
   const clients = new Set<SoakClient>();
+  let opened = 0;
   const open = () => {
-    const c = new SoakClient(port, r, rnd);
+    const c = new SoakClient(port, r, rnd, opened++);
     c.onClosed = () => { clients.delete(c); r.eventsReceived += c.events; };
     clients.add(c);
   };
@@ -193,8 +244,11 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
     if (now >= nextRestart && !restarting) {
       nextRestart += restartEvery;
       r.restarts++;
-      log(`${((now - started) / 1000).toFixed(0)} s: restarting the upstream`);
-      restarting = sim.restart(500).finally(() => { restarting = undefined; });
+      // Alternate: odd outages are graceful restarts, even ones abrupt kills.
+      const kill = r.restarts % 2 === 0;
+      if (kill) r.kills++;
+      log(`${((now - started) / 1000).toFixed(0)} s: ${kill ? 'killing' : 'restarting'} the upstream`);
+      restarting = (kill ? sim.kill(500) : sim.restart(500)).finally(() => { restarting = undefined; });
     }
     if (now >= nextRss) {
       nextRss += 10000;
@@ -209,6 +263,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
   const settle = Date.now() + HUNG_MS;
   while ([...clients].some((c) => !c.idle) && Date.now() < settle) await new Promise((res) => setTimeout(res, 50));
   r.hung = [...clients].reduce((sum, c) => sum + c.outstanding, 0);
+  counting = false;
   for (const c of [...clients]) { c.stopping = true; c.close(); }
   r.rssMiB.push(Math.round(process.memoryUsage().rss / (1 << 20)));
   await proxy.close('soak-end');
@@ -218,15 +273,24 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
 
 export function formatReport(r: SoakReport): string {
   return [
-    `soak: ${r.seconds} s, ${r.clients} clients, ${r.restarts} upstream restarts`,
+    `soak: ${r.seconds} s, ${r.clients} clients, ${r.restarts} upstream outages (${r.restarts - r.kills} graceful restarts, ${r.kills} kills)`,
     `actions sent         ${r.sent}`,
     `answered             ${r.answered} (${r.answeredOk} success, ${r.answeredError} error: outages, timeouts)`,
     `cut by client churn  ${r.cutByChurn}`,
     `cut by a drop        ${r.cutByDrop}`,
-    `misrouted            ${r.misrouted}   (must be 0)`,
+    `misrouted            ${r.misrouted}   (must be 0: wrong ActionID, or content that does not fit the action or the client)`,
+    ...r.misroutedSamples.map((x) => `  ${x}`),
     `hung                 ${r.hung}   (must be 0)`,
-    `clients dropped by amigate for cause  ${r.droppedByProxy}`,
+    `clients dropped by amigate for cause  ${r.droppedByProxy}${formatCauses(r.closeCauses)}`,
+    `sessions closed by cause  ${Object.entries(r.closeCauses).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`,
     `events received      ${r.eventsReceived}`,
     `RSS MiB              ${r.rssMiB.join(' -> ')}`,
   ].join('\n');
+}
+
+/** Causes other than our own churn (client-closed, and socket-error from a reset while we close). */
+function formatCauses(causes: Record<string, number>): string {
+  const own = new Set(['client-closed', 'socket-error']);
+  const rest = Object.entries(causes).filter(([k]) => !own.has(k));
+  return rest.length === 0 ? '' : ` (${rest.map(([k, v]) => `${k} ${v}`).join(', ')})`;
 }
