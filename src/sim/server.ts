@@ -49,6 +49,14 @@ export interface SimOptions {
   amiVersion?: string;
   /** Long-lived channels present from the start (`PJSIP/parked-<n>`, no events), so CoreShowChannels and Status lists are not empty; a restart forgets them like any channel. @default 0 */
   preloadChannels?: number;
+  /**
+   * Write a list's `EventList: start` ack, then the items and Complete this many
+   * ms later, like a session thread writing a long list to a slow socket. The
+   * session's own events stay queued meanwhile (S26) while other sessions get
+   * theirs, so a proxy with an event connection and an action connection sees
+   * broadcast events arrive in the middle of a list. @default 0 (one write)
+   */
+  listWriteDelayMs?: number;
 }
 
 export interface Sim {
@@ -92,6 +100,7 @@ class SimServer implements Sim {
   private portNumber = 0;
   private readonly bootDelayMs: number;
   private bootTimer: NodeJS.Timeout | undefined;
+  private down: { timer: NodeJS.Timeout; resolve: () => void } | undefined;
   accepted = 0;
 
   constructor(opts: SimOptions) {
@@ -104,6 +113,7 @@ class SimServer implements Sim {
       authLimit: opts.authLimit ?? 50,
       loginFailureDelayMs: opts.loginFailureDelayMs ?? 1000,
       amiVersion: opts.amiVersion ?? AMI_VERSION,
+      listWriteDelayMs: opts.listWriteDelayMs ?? 0,
     }, opts.users ?? DEFAULT_USERS);
     this.generator = new LoadGenerator(this.pbx, opts.seed ?? 1);
     for (let i = 0; i < (opts.preloadChannels ?? 0); i++) this.pbx.channels.add(parkedChannel(this.pbx.channels, i, this.pbx.systemName));
@@ -229,8 +239,11 @@ class SimServer implements Sim {
     this.dropConnections();
     pbx.stopCalls(true);
     await stopped;
-    // Unref'd: a long kill must not keep a finished test alive (close() ends it).
-    await new Promise((r) => setTimeout(r, downMs).unref());
+    // close() ends a long down time early, so a test's teardown need not wait for it.
+    await new Promise<void>((resolve) => {
+      this.down = { timer: setTimeout(resolve, downMs), resolve };
+    });
+    this.down = undefined;
     if (this.closed) return;
     pbx.startTime = pbx.lastReload = Date.now();
     pbx.shuttingDown = false;
@@ -242,6 +255,7 @@ class SimServer implements Sim {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.bootTimer);
+    if (this.down) { clearTimeout(this.down.timer); this.down.resolve(); }
     this.generator.set(0);
     await this.shutdown(false);
   }

@@ -1,6 +1,7 @@
 // The simulator's test controls and the manager.conf behaviours the captures
 // do not show: authtimeout, authlimit, allowmultiplelogin, ACLs, user event
-// filters, writetimeout, hang/drop/restart/close, emitEvent, the received log,
+// filters, writetimeout, hang/drop/restart/kill/close, fullyBootedDelayMs,
+// emitEvent, the received log,
 // the generator, and the Asterisk <= 13 Command format.
 
 import t from 'tap';
@@ -206,6 +207,41 @@ t.test('restart: Shutdown (Restart: True), down for a while, then the same port 
   again.send('Action: Getvar\r\nActionID: g\r\nVariable: G\r\n\r\n');
   await again.waitFor(/ActionID: g\r\nVariable: G\r\nValue: \r\n/);
   t.pass('globals are gone');
+});
+
+t.test('kill: no Shutdown, every socket dropped, not listening, then the same port again; accepted counts connects', async (t) => {
+  const sim = await startSimForTest(t);
+  const port = sim.port;
+  const admin = await loginRaw(t, port, 'admin', 'adminpw');
+  const before = admin.text().length;
+  t.equal(sim.accepted, 1);
+  const killed = sim.kill(300);
+  await admin.waitEnd();
+  t.equal(admin.text().slice(before), '', 'not a byte: a crash says nothing');
+  await sleep(100);
+  const refused = await new Promise<boolean>((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    s.on('error', () => resolve(true));
+    s.on('connect', () => { s.destroy(); resolve(false); });
+  });
+  t.ok(refused, 'not listening while down');
+  await killed;
+  const again = await loginRaw(t, port, 'admin', 'adminpw');
+  t.match(again.text(), /Authentication accepted/);
+  t.equal(sim.accepted, 2, 'refused connects never reach the sim');
+});
+
+t.test('fullyBootedDelayMs: logins get no FullyBooted until booting ends, then it is broadcast', async (t) => {
+  const sim = await startSimForTest(t, { fullyBootedDelayMs: 400 });
+  const admin = await loginRaw(t, sim.port, 'admin', 'adminpw');
+  const reader = await loginRaw(t, sim.port, 'limited', 'limitedpw');
+  t.notMatch(admin.text(), /FullyBooted/, 'no inline FullyBooted while booting');
+  await admin.waitFor(/Event: FullyBooted\r\nPrivilege: system,all\r\nUptime: \d+\r\nLastReload: \d+\r\nStatus: Fully Booted\r\n\r\n/, 3000);
+  await sleep(50);
+  t.notMatch(reader.text(), /FullyBooted/, 'not to a session that cannot read system');
+  const late = await loginRaw(t, sim.port, 'admin', 'adminpw');
+  await late.waitFor(/Event: FullyBooted/, 2000);
+  t.pass('after booting, a login gets it inline again');
 });
 
 t.test('writetimeout: a reader that stops reading is dropped', async (t) => {
