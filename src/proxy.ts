@@ -247,6 +247,9 @@ export class Proxy implements SessionServices {
       case 'limit':
         this.metrics.limitHit(ev.limit);
         break;
+      case 'event':
+        this.audit.eventDelivered({ ...base, user: s.user?.name, event: ev.event, privilege: ev.privilege });
+        break;
       case 'slow-consumer':
         this.metrics.slowConsumer();
         this.audit.slowConsumerDropped({ ...base, user: s.user?.name, queuedBytes: ev.queuedBytes, reason: ev.reason });
@@ -305,6 +308,7 @@ export class Proxy implements SessionServices {
       writeMask: rec.write,
       servers: rec.upstreams ? new Set(rec.upstreams) : undefined,
       serverHeader: rec.serverHeader,
+      logEvents: rec.logEvents,
       writeTimeoutMs: rec.writeTimeoutMs,
       record: rec,
     };

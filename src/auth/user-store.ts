@@ -36,6 +36,8 @@ export interface UserRecord extends PolicySubject {
   /** Upstream names; undefined = all. */
   readonly upstreams: readonly string[] | undefined;
   readonly serverHeader: boolean;
+  /** users.<name>.logevents: audit each event delivered to this user's sessions. */
+  readonly logEvents: boolean;
 }
 
 const secrets = new WeakMap<UserRecord, string>();
@@ -62,6 +64,7 @@ export function compileUser(u: UserConfig): UserRecord {
     certificate: u.certificate,
     upstreams: u.upstreams,
     serverHeader: u.serverheader,
+    logEvents: u.logevents ?? false,
   });
   // Plain secrets are kept as the bytes a client sends (UTF-8, one char per
   // byte like every AMI line), so non-ASCII secrets compare and MD5 correctly.

@@ -443,6 +443,7 @@ class LoadContext {
         upstreams: u['upstreams'] as string[] | undefined,
         serverheader: u['serverheader'] as boolean,
       };
+        logevents: (u['logevents'] as boolean | undefined) ?? false,
     }
     return out;
   }

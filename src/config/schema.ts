@@ -171,6 +171,8 @@ export interface UserConfig {
   /** Upstream names this user may reach; undefined = all. */
   readonly upstreams: readonly string[] | undefined;
   readonly serverheader: boolean;
+  /** Write an `eventDelivered` audit record for every event delivered to this user's sessions. @default false */
+  readonly logevents: boolean;
 }
 
 /** The validated, resolved and deep-frozen configuration. */
@@ -224,7 +226,7 @@ export const DEFAULTS = {
   },
   admin: { bindaddr: '127.0.0.1', port: 9189 },
   log: { level: 'info', file: null, pretty: false, sensitive: [] as string[], auditheaders: null, auditactions: 'all' },
-  user: { maxsessions: 0, serverheader: false },
+  user: { maxsessions: 0, serverheader: false, logevents: false },
 } as const;
 
 // --- JSON Schema ------------------------------------------------------------------
@@ -378,6 +380,7 @@ export const CONFIG_SCHEMA: Schema = obj('The amigate configuration file.', {
       }, { minProperties: 1 }),
       upstreams: strList('Upstream names this user may reach; default all.'),
       serverheader: bool('Tag events with `Server: <upstream name>`.', { default: DEFAULTS.user.serverheader }),
+      logevents: bool('Audit every event delivered to this user\'s sessions (name, privilege, session; not the body).', { default: DEFAULTS.user.logevents }),
     }),
   },
 }, { required: ['listeners', 'upstreams'] });

@@ -33,6 +33,8 @@ export interface SessionUser {
   readonly servers: ReadonlySet<string> | undefined;
   readonly serverHeader: boolean;
   readonly writeTimeoutMs: number;
+  /** users.<name>.logevents: observe every event delivered (an audit record each). @default false */
+  readonly logEvents?: boolean;
   /** Opaque to the session: handed back to the services for policy decisions. */
   readonly record: unknown;
 }
@@ -95,7 +97,9 @@ export type SessionObservation =
   /** `eventsDropped`: events held or queued that the client never got, counted under `dropReason`. */
   | { type: 'closed'; session: Session; cause: string; eventsDropped: number; dropReason: string }
   | { type: 'slow-consumer'; session: Session; queuedBytes: number; reason: string }
-  | { type: 'limit'; session: Session; limit: string };
+  | { type: 'limit'; session: Session; limit: string }
+  /** Only for users with logevents: the event's name and Privilege, read from its first lines. */
+  | { type: 'event'; session: Session; event: string; privilege: string | undefined };
 
 type Busy = false | 'action' | 'login' | 'waitevent' | 'failing';
 
@@ -174,6 +178,7 @@ export class Session implements EventSink {
   }
 
   deliverEvent(wire: Buffer): void {
+    if (this.user?.logEvents === true) this.observeEvent(wire);
     if (this.busy !== false) {
       // Asterisk queues events while a session is inside an action and flushes
       // them between actions (S26). Bounded by the output queue limit.
@@ -528,6 +533,17 @@ export class Session implements EventSink {
     this.slowReason = info.reason;
     this.services.observe({ type: 'slow-consumer', session: this, ...info });
     this.destroy('slow-consumer');
+  }
+
+  /**
+   * users.<name>.logevents: name and Privilege from the head of the wire text
+   * (fan-out puts `Event:` first, as manager.c does). Only these users pay for it.
+   */
+  private observeEvent(wire: Buffer): void {
+    const head = wire.toString('latin1', 0, Math.min(wire.length, 512));
+    const event = /^Event: *([^\r\n]*)/i.exec(head)?.[1] ?? '';
+    const privilege = /\r\nPrivilege: *([^\r\n]*)/i.exec(head)?.[1];
+    this.services.observe({ type: 'event', session: this, event, privilege });
   }
 
   /** Audit and count an action amigate answered itself (no upstream). */

@@ -11,7 +11,7 @@ import { redactHeaders, type HeaderObject } from './logger.js';
 export type AuditType =
   | 'connectionOpened' | 'connectionRejected' | 'tlsHandshake'
   | 'loginSucceeded' | 'loginFailed' | 'sessionClosed' | 'action'
-  | 'slowConsumerDropped' | 'upstreamUp' | 'upstreamDown';
+  | 'slowConsumerDropped' | 'upstreamUp' | 'upstreamDown' | 'eventDelivered';
 
 /**
  * Why a login failed. For the operator only: like manager.c authenticate(),
@@ -146,6 +146,14 @@ export function slowConsumerDropped(f: SessionFields & { queuedBytes: number; re
   return r;
 }
 
+/** One event queued to a session of a user with `logevents: true`: its name and class, never its body. */
+export function eventDelivered(f: SessionFields & { event: string; privilege?: string | undefined }): AuditRecord {
+  const r = base('eventDelivered', f);
+  r['event'] = clip(f.event, MAX_ID);
+  if (f.privilege !== undefined) r['privilege'] = clip(f.privilege, MAX_ID);
+  return r;
+}
+
 export function upstreamUp(f: { upstream: string }): AuditRecord {
   return { audit: 'upstreamUp', upstream: f.upstream };
 }
@@ -202,6 +210,7 @@ const MESSAGES: Record<AuditType, string> = {
   'slowConsumerDropped': 'slow consumer dropped',
   'upstreamUp': 'upstream up',
   'upstreamDown': 'upstream down',
+  'eventDelivered': 'event delivered',
 };
 
 /** Writes audit records on a child logger bound to `stream: "audit"`. */
@@ -231,6 +240,7 @@ export class Audit {
   sessionClosed(f: SessionFields & { cause: string; durationMs: number }): void { this.write('info', sessionClosed(f)); }
   slowConsumerDropped(f: SessionFields & { queuedBytes: number; reason: string }): void { this.write('warn', slowConsumerDropped(f)); }
   upstreamUp(f: { upstream: string }): void { this.write('info', upstreamUp(f)); }
+  eventDelivered(f: SessionFields & { event: string; privilege?: string | undefined }): void { this.write('info', eventDelivered(f)); }
   upstreamDown(f: { upstream: string; reason?: string | undefined }): void { this.write('warn', upstreamDown(f)); }
 
   /** Would an action record with this result be written? Lets the hot path skip building one. */

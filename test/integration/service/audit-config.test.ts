@@ -58,3 +58,28 @@ t.test('selected headers, denied-only, and both re-applied on reload', async (t)
   await c.action([['Action', 'Ping'], ['ActionID', 'p4']]);
   t.equal(record('o4') ?? record('u4') ?? record('p4'), undefined, 'auditactions: none writes no action record');
 });
+
+t.test('users.<name>.logevents: one eventDelivered record per event for that user only', async (t) => {
+  const h = await startProxy(t, {
+    users: {
+      watched: { secret: 'pw', read: 'call', logevents: true },
+      quiet: { secret: 'pw', read: 'call' },
+    },
+  });
+  const w = await TestClient.connect({ port: h.port });
+  t.teardown(() => w.close());
+  await w.login('watched', 'pw');
+  const q = await TestClient.connect({ port: h.port });
+  t.teardown(() => q.close());
+  await q.login('quiet', 'pw');
+  for (let i = 0; i < 3; i++) h.sim.emitEvent('Probe', 'call', [['Secretish', `body-${i}`]]);
+  h.sim.emitEvent('NotForThem', 'system', []);
+  await waitUntil(() => w.events('Probe').length === 3 && q.events('Probe').length === 3, 3000, 'the events at both clients');
+  const recs = h.logs().filter((l) => l['audit'] === 'eventDelivered');
+  t.equal(recs.length, 3, 'one record per delivered event, none for events the user cannot read');
+  for (const r of recs) {
+    t.match(r, { stream: 'audit', user: 'watched', event: 'Probe', privilege: 'call,all' });
+    t.type(r['session'], 'number');
+  }
+  t.notOk(h.rawLogs().includes('body-0'), 'the event body is not logged');
+});

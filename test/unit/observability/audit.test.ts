@@ -23,18 +23,19 @@ function everyRecord(a: Audit): void {
   a.sessionClosed({ ...base, user: 'crm', cause: 'logoff', durationMs: 60012.4 });
   a.upstreamUp({ upstream: 'pbx1' });
   a.upstreamDown({ upstream: 'pbx1', reason: 'connection reset' });
+  a.eventDelivered({ ...base, user: 'crm', event: 'Newchannel', privilege: 'call,all' });
 }
 
 const TYPES: AuditType[] = [
   'connectionOpened', 'connectionRejected', 'tlsHandshake', 'loginSucceeded', 'loginFailed',
-  'action', 'slowConsumerDropped', 'sessionClosed', 'upstreamUp', 'upstreamDown',
+  'action', 'slowConsumerDropped', 'sessionClosed', 'upstreamUp', 'upstreamDown', 'eventDelivered',
 ];
 
 t.test('every record type is a parsed object with its fixed fields, on the audit stream', async (t) => {
   const cap = captureLogger();
   everyRecord(new Audit(cap.logger));
   const lines = cap.lines();
-  t.same(lines.map((l) => l['audit']), [...TYPES.slice(0, 5), 'action', 'action', 'slowConsumerDropped', 'sessionClosed', 'upstreamUp', 'upstreamDown']);
+  t.same(lines.map((l) => l['audit']), [...TYPES.slice(0, 5), 'action', 'action', 'slowConsumerDropped', 'sessionClosed', 'upstreamUp', 'upstreamDown', 'eventDelivered']);
   for (const l of lines) {
     t.equal(l['stream'], 'audit');
     t.type(l['time'], 'string');
@@ -57,6 +58,7 @@ t.test('every record type is a parsed object with its fixed fields, on the audit
   t.match(by('sessionClosed'), { cause: 'logoff', durationMs: 60012 });
   t.same(Object.keys(by('upstreamUp')).filter((k) => !['level', 'time', 'pid', 'hostname', 'name', 'stream', 'msg'].includes(k)), ['audit', 'upstream']);
   t.match(by('upstreamDown'), { level: 'warn', upstream: 'pbx1', reason: 'connection reset' });
+  t.match(by('eventDelivered'), { level: 'info', session: 7, user: 'crm', event: 'Newchannel', privilege: 'call,all' });
   // Field order is fixed: the record's identity first.
   t.same(Object.keys(audit.action({ ...base, user: 'u', action: 'Ping', result: 'success', latencyMs: 1 })).slice(0, 6), ['audit', 'session', 'user', 'remote', 'listener', 'action']);
 });
