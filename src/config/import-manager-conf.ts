@@ -2,7 +2,7 @@
 // `users:` YAML (plus a commented `general:` block) and a list of findings out.
 // Pure: no file or console I/O; src/cli/import-manager-conf.ts does that.
 //
-//   text ─ parseAsteriskConf() ─ foldManagerConf() ─ toUser() + splitAcl() ─ YAML
+//   text ─ parseAsteriskConf() ─ foldManagerConf() ─ toUser() + aclLists() ─ YAML
 //          (main/config.c)       (main/manager.c)    (amigate schema)
 //
 // Whatever cannot be carried over is a finding; no finding quotes a secret.
@@ -10,7 +10,7 @@
 import { Document, isMap, isScalar, stringify, type Pair, type Scalar } from 'yaml';
 import { parseAsteriskConf, type ConfDirective } from './manager-conf/conf-parser.js';
 import { foldManagerConf, type EventFilter, type Finding, type GeneralDraft, type UserDraft } from './manager-conf/user-fold.js';
-import { splitAcl } from './manager-conf/acl-rules.js';
+import { aclLists } from './manager-conf/acl-rules.js';
 import { ALL, CLASS_NAMES, classBit, parsePermString } from '../protocol/privileges.js';
 
 export type { Finding } from './manager-conf/user-fold.js';
@@ -184,19 +184,27 @@ function aclFor(d: UserDraft, user: ImportedUser, comments: string[], warn: (m: 
     warn(`acl = ${names}: named ACLs (acl.conf) are not carried over; the user gets deny: [${DENY_ALL.join(', ')}] and no permit, so it cannot log in until you translate the ACL into permit/deny`, d.namedAcls[0]!.line);
     return;
   }
+  if (d.unsupportedAcl.length > 0) {
+    const entries = d.unsupportedAcl.map((e) => e.value).join(', ');
+    user.deny = [...DENY_ALL];
+    comments.push(`${entries}: a non-contiguous netmask, which amigate cannot match: this user is refused from every address until you rewrite its permit/deny with prefix lengths`);
+    warn(`${entries}: non-contiguous netmasks are not carried over (amigate matches network prefixes); the user gets deny: [${DENY_ALL.join(', ')}] and no permit, so it cannot log in until you rewrite them`, d.unsupportedAcl[0]!.line);
+    return;
+  }
   if (d.acl.length === 0) return;
-  const split = splitAcl(d.acl);
-  for (const { permit, deny } of split.dropped) {
-    warn(`permit ${permit.text} (line ${permit.line}) is left out: the later deny ${deny.text} (line ${deny.line}) overrides it in Asterisk (last match wins), ` +
-      'which amigate\'s separate deny/permit lists cannot express; addresses it still admitted in Asterisk are refused now — add narrower permits if you need them', permit.line);
+  // One walk in Asterisk's order: exact for every address (acl-rules.ts).
+  const lists = aclLists(d.acl);
+  if (lists.permit.length > 0) user.permit = lists.permit;
+  if (lists.deny.length > 0) user.deny = lists.deny;
+  if (lists.ordered) {
+    comments.push('permit/deny lines were not all denies first: they are written as one ordered permit list, with "!" marking each deny, so they apply in manager.conf\'s order (last match wins) exactly as in Asterisk');
   }
-  if (split.permit.length > 0) user.permit = split.permit.map((r) => r.text);
-  if (split.deny.length > 0) user.deny = split.deny.map((r) => r.text);
-  if (split.deny.length === 0 && split.permit.length > 0) {
+  const denies = d.acl.filter((r) => r.sense === 'deny');
+  if (denies.length === 0) {
     warn('permit without any deny: Asterisk starts from "allow", so these permits restrict nothing and every address may log in; ' +
-      `add deny: [${DENY_ALL.join(', ')}] to admit only the permitted addresses`, split.permit[0]!.line);
+      `add deny: [${DENY_ALL.join(', ')}] to admit only the permitted addresses`, d.acl[0]!.line);
   }
-  const denies4All = split.deny.some((r) => r.family === 4 && r.mask === 0n);
+  const denies4All = denies.some((r) => r.family === 4 && r.rule.bits === 0);
   const any6 = d.acl.some((r) => r.family === 6);
   if (denies4All && !any6) {
     comments.push('these rules are IPv4 only: IPv6 peers are not restricted (as in Asterisk); add "::/0" to deny if amigate listens on IPv6');

@@ -376,7 +376,8 @@ class LoadContext {
       const write = this.perm(u['write'], [...at, 'write']);
       const deny = this.acl(u['deny'], [...at, 'deny'], 'deny');
       const permit = this.acl(u['permit'], [...at, 'permit'], 'permit');
-      if (permit.length > 0 && deny.length === 0) {
+      // A `!` permit entry is a deny (the ordered form the importer writes).
+      if (permit.length > 0 && deny.length === 0 && !permit.some((e) => e.startsWith('!'))) {
         this.warn([...at, 'permit'], 'permit without deny restricts nothing: Asterisk\'s ACL starts from "allow"; add deny: [0.0.0.0/0.0.0.0, ::/0]');
       }
       const eventfilter = this.filters(u['eventfilter'] as unknown[] | undefined, [...at, 'eventfilter']);

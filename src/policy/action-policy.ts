@@ -2,6 +2,8 @@
 //
 //   1. actions.deny names it                    -> Permission denied: actions.deny (X)
 //   2. Login/Logoff/Challenge/Ping/Events/WaitEvent/ListCommands -> allowed
+//      (the session answers Login/Logoff/Challenge/Ping before calling this,
+//      so step 1 cannot refuse those four: Asterisk always allows them)
 //   3. action unknown to the core table and every upstream:
 //        allowed only when actions.allow names it -> Permission denied: unknown action (X)
 //   4. (write & authority) == 0, authority != 0 -> Permission denied        (S12, exactly as Asterisk)

@@ -1,34 +1,41 @@
 // manager.conf `permit=` / `deny=` values as main/acl.c ast_append_ha() reads
-// them, and the check that an ordered rule list survives being split into
-// amigate's separate `deny` and `permit` lists.
+// them, and how an ordered rule list is written in amigate's config.
 //
 // Asterisk (ast_apply_ha, S11): start at ALLOW, walk the rules in file order,
 // the LAST matching rule wins. IPv4 rules never match IPv6 peers and IPv6
 // rules never match IPv4 (or IPv4-mapped) peers.
-// amigate: an address is refused iff it matches some deny and no permit,
-// which is Asterisk's walk over "all denies, then all permits".
-// The two differ only where a permit is followed by an overlapping deny that
-// no still-later permit undoes: Asterisk refuses those addresses, amigate
-// would let them in. splitAcl() leaves such permits out (fails closed).
+// amigate walks its `deny` list, then its `permit` list, the same way
+// (policy/acl.ts, which parses and matches every entry here too). So:
+//
+//   deny  0.0.0.0/0           all denies before all permits (the usual idiom):
+//   permit 10.0.0.0/8    ->   deny: [0.0.0.0/0]  permit: [10.0.0.0/8]
+//
+//   permit 10.0.0.0/8         a deny after a permit it overlaps: one ordered
+//   deny   10.1.0.0/16   ->   list, each deny written as a `!` permit entry:
+//                             permit: [10.0.0.0/8, "!10.1.0.0/16"]
+//
+// Both are the same walk as Asterisk's, rule for rule, so the import is exact.
 
-import ipaddr from 'ipaddr.js';
+import { Acl, parseAclEntry, type AclRule as PolicyRule } from '../../policy/acl.js';
 
 export type Sense = 'permit' | 'deny';
 
 export interface AclRule {
+  /** What the rule does once a leading '!' is applied. */
   sense: Sense;
-  /** The rule as amigate gets it: the address and mask as written, without '!'. */
+  /** The rule as amigate gets it: address and mask, without '!' or brackets, an IPv4-mapped address as IPv4. */
   text: string;
   family: 4 | 6;
-  /** Network address, already masked as apply_netmask() does. */
-  net: bigint;
-  mask: bigint;
+  /** The rule as policy/acl.ts matches it. */
+  rule: PolicyRule;
   line: number;
 }
 
 export interface AclParse {
   rules: AclRule[];
   problems: string[];
+  /** Entries Asterisk takes but amigate cannot match (a non-contiguous netmask such as 255.0.0.255). */
+  unsupported: string[];
 }
 
 /**
@@ -37,141 +44,59 @@ export interface AclParse {
  * and drops it and everything after it on that line.
  */
 export function parseAclValue(sense: Sense, value: string, line: number): AclParse {
-  const out: AclParse = { rules: [], problems: [] };
+  const out: AclParse = { rules: [], problems: [], unsupported: [] };
   const items = value.split(',');
   for (let i = 0; i < items.length; i++) {
     const raw = items[i]!;
     const item = raw.trim();
     if (item !== raw) out.problems.push(`"${raw}": blanks around a comma-separated entry; Asterisk may reject the entry, amigate reads it trimmed`);
-    const rule = parseItem(sense, item, line);
-    if (typeof rule === 'string') {
+    const parsed = parseAclEntry(item, sense);
+    if (!parsed.ok && /not contiguous/.test(parsed.error)) {
+      // ast_append_ha() masks bitwise and takes it; dropping it could let more in.
+      out.unsupported.push(`${sense} ${item}`);
+      continue;
+    }
+    if (!parsed.ok) {
       const rest = items.length - i - 1;
-      out.problems.push(`${sense} "${item}": ${rule}; Asterisk ignores it${rest > 0 ? ` and the ${rest} entr${rest === 1 ? 'y' : 'ies'} after it` : ''}, and so does this import`);
+      const why = parsed.error.replace(/^"[^"]*": /, '');
+      out.problems.push(`${sense} "${item}": ${why}; Asterisk ignores it${rest > 0 ? ` and the ${rest} entr${rest === 1 ? 'y' : 'ies'} after it` : ''}, and so does this import`);
       break;
     }
-    out.rules.push(rule);
+    const r = parsed.rule;
+    out.rules.push({ sense: r.sense, text: r.canonical, family: r.family === 'ipv4' ? 4 : 6, rule: r, line });
   }
   return out;
 }
 
-function parseItem(sense: Sense, item: string, line: number): AclRule | string {
-  const slash = item.indexOf('/');
-  let addrText = slash < 0 ? item : item.slice(0, slash);
-  const maskText = slash < 0 ? undefined : item.slice(slash + 1);
-  let effective = sense;
-  if (addrText.startsWith('!')) {
-    effective = sense === 'permit' ? 'deny' : 'permit';
-    addrText = addrText.slice(1);
-  }
-  const addr = parseAddress(addrText);
-  if (!addr) return 'not an IP address';
-  let mask: bigint;
-  let shownMask = maskText;
-  const width = addr.family === 4 ? 32 : 128;
-  if (maskText === undefined) {
-    mask = (1n << BigInt(width)) - 1n;
-  } else if (maskText.includes('.') || maskText.includes(':')) {
-    const m = parseAddress(maskText);
-    if (!m) return 'invalid netmask';
-    if (m.family !== addr.family) return 'address and netmask are of different families';
-    mask = m.value;
-    if (m.family === 4 && maskText.includes(':')) shownMask = m.text;
-  } else if (/^[0-9]+$/.test(maskText) && Number(maskText) <= width) {
-    const bits = Number(maskText);
-    mask = bits === 0 ? 0n : (((1n << BigInt(bits)) - 1n) << BigInt(width - bits));
-  } else {
-    return 'invalid CIDR netmask';
-  }
-  const text = shownMask === undefined ? addr.text : `${addr.text}/${shownMask}`;
-  return { sense: effective, text, family: addr.family, net: addr.value & mask, mask, line };
-}
-
-/** ast_sockaddr_parse() with PARSE_PORT_FORBID; an IPv4-mapped IPv6 address becomes IPv4. */
-function parseAddress(s: string): { family: 4 | 6; value: bigint; text: string } | undefined {
-  const bare = s.startsWith('[') && s.endsWith(']') ? s.slice(1, -1) : s;
-  if (ipaddr.IPv4.isValidFourPartDecimal(bare)) {
-    return { family: 4, value: bytesToBig(ipaddr.IPv4.parse(bare).toByteArray()), text: bare };
-  }
-  if (!ipaddr.IPv6.isValid(bare) || bare.includes('%')) return undefined;
-  const v6 = ipaddr.IPv6.parse(bare);
-  if (v6.isIPv4MappedAddress()) {
-    const v4 = v6.toIPv4Address();
-    return { family: 4, value: bytesToBig(v4.toByteArray()), text: v4.toString() };
-  }
-  return { family: 6, value: bytesToBig(v6.toByteArray()), text: bare };
-}
-
-function bytesToBig(bytes: number[]): bigint {
-  let v = 0n;
-  for (const b of bytes) v = (v << 8n) | BigInt(b);
-  return v;
-}
-
-/** Some address matches both rules (any masks, not only prefixes). */
-function overlaps(a: AclRule, b: AclRule): boolean {
-  return a.family === b.family && ((a.net ^ b.net) & a.mask & b.mask) === 0n;
-}
-
-/** Rule q matches every address that matches both a and b. */
-function coversIntersection(q: AclRule, a: AclRule, b: AclRule): boolean {
-  if (q.family !== a.family) return false;
-  const mask = a.mask | b.mask;
-  const net = a.net | b.net;
-  return (q.mask & ~mask) === 0n && (net & q.mask) === q.net;
-}
-
-export interface AclSplit {
-  permit: AclRule[];
-  deny: AclRule[];
-  /** Permits left out, each with the later deny that overrides part of it. */
-  dropped: Array<{ permit: AclRule; deny: AclRule }>;
+export interface AclLists {
+  deny: string[];
+  permit: string[];
+  /** True when the rules had to be written as one ordered permit list (a deny follows a permit). */
+  ordered: boolean;
 }
 
 /**
- * Split an ordered rule list into amigate's deny and permit lists. A permit
- * that a later deny overrides (for some address no still-later permit covers)
- * is dropped, so amigate never admits an address Asterisk refuses:
- *
- *   permit 10.0.0.0/8       Asterisk: 10.1.x.x refused (last match: deny)
- *   deny   10.1.0.0/16      split as-is: 10.1.x.x admitted (a permit matches)
- *                           so the permit is dropped and reported.
+ * amigate's deny/permit lists for an ordered rule list, equivalent for every
+ * address. Two plain lists when no deny follows a permit it overlaps;
+ * otherwise everything goes into `permit`, in order, with `!` on the denies.
  */
-export function splitAcl(rules: readonly AclRule[]): AclSplit {
-  const dropped: AclSplit['dropped'] = [];
-  const droppedSet = new Set<AclRule>();
-  for (let j = 0; j < rules.length; j++) {
-    const d = rules[j]!;
-    if (d.sense !== 'deny') continue;
-    for (let i = 0; i < j; i++) {
-      const p = rules[i]!;
-      if (p.sense !== 'permit' || droppedSet.has(p) || !overlaps(p, d)) continue;
-      const undone = rules.slice(j + 1).some((q) => q.sense === 'permit' && coversIntersection(q, p, d));
-      if (!undone) {
-        droppedSet.add(p);
-        dropped.push({ permit: p, deny: d });
-      }
-    }
-  }
+export function aclLists(rules: readonly AclRule[]): AclLists {
+  // Two lists differ from the walk only for an address that a permit matches
+  // and a LATER deny matches too; prefixes overlap only when one contains the other.
+  const ordered = rules.some((d, j) => d.sense === 'deny' && rules.slice(0, j).some((p) => p.sense === 'permit' && overlaps(p.rule, d.rule)));
+  if (ordered) return { deny: [], permit: rules.map((r) => (r.sense === 'deny' ? `!${r.text}` : r.text)), ordered };
   return {
-    permit: rules.filter((r) => r.sense === 'permit' && !droppedSet.has(r)),
-    deny: rules.filter((r) => r.sense === 'deny'),
-    dropped,
+    deny: rules.filter((r) => r.sense === 'deny').map((r) => r.text),
+    permit: rules.filter((r) => r.sense === 'permit').map((r) => r.text),
+    ordered,
   };
 }
 
-/** Asterisk's verdict for one address (tests and docs use it to show the split is safe). */
-export function asteriskAllows(rules: readonly AclRule[], address: string): boolean {
-  const a = parseAddress(address);
-  if (!a) throw new TypeError(`not an address: ${address}`);
-  let allow = true;
-  for (const r of rules) if (r.family === a.family && (a.value & r.mask) === r.net) allow = r.sense === 'permit';
-  return allow;
+function overlaps(a: PolicyRule, b: PolicyRule): boolean {
+  return a.family === b.family && a.addr.match(b.addr, Math.min(a.bits, b.bits));
 }
 
-/** amigate's verdict on a split: refused iff some deny matches and no permit does. */
-export function splitAllows(split: Pick<AclSplit, 'permit' | 'deny'>, address: string): boolean {
-  const a = parseAddress(address);
-  if (!a) throw new TypeError(`not an address: ${address}`);
-  const hit = (r: AclRule) => r.family === a.family && (a.value & r.mask) === r.net;
-  return split.permit.some(hit) || !split.deny.some(hit);
+/** Asterisk's verdict for one address: the rules walked in file order, last match wins. */
+export function asteriskAllows(rules: readonly AclRule[], address: string): boolean {
+  return new Acl(rules.map((r) => r.rule)).allows(address);
 }

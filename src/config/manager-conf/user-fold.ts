@@ -33,6 +33,8 @@ export interface UserDraft {
   displayconnects?: Setting<boolean>;
   writetimeout?: Setting<number>;
   acl: AclRule[];
+  /** permit/deny entries Asterisk accepts and amigate cannot match (non-contiguous netmasks): the import fails closed. */
+  unsupportedAcl: Array<Setting<string>>;
   namedAcls: Array<Setting<string>>;
   eventfilter: EventFilter[];
   setvars: Array<Setting<string>>;
@@ -88,13 +90,14 @@ export function foldManagerConf(conf: ParsedConf): Folded {
     }
     let user = users.get(cat.name.toLowerCase());
     if (!user) {
-      user = { name: cat.name, line: cat.line, inherits: cat.inherits, acl: [], namedAcls: [], eventfilter: [], setvars: [] };
+      user = { name: cat.name, line: cat.line, inherits: cat.inherits, acl: [], unsupportedAcl: [], namedAcls: [], eventfilter: [], setvars: [] };
       users.set(cat.name.toLowerCase(), user);
     } else {
       // get_manager_by_name_locked() is case-insensitive: the same user again.
       // Its ACL, filters and setvars start over; everything else carries on.
       findings.push({ level: 'warning', line: cat.line, section: cat.name, message: `[${user.name}] is defined again (first at line ${user.line}): as in Asterisk, its permit/deny/acl, eventfilter and setvar come from this section only, other settings carry over unless set again` });
       user.acl = [];
+      user.unsupportedAcl = [];
       user.namedAcls = [];
       user.eventfilter = [];
       user.setvars = [];
@@ -186,6 +189,7 @@ function foldUser(u: UserDraft, v: ConfVariable, findings: Finding[]): void {
       const parsed = parseAclValue(key, v.value, v.line);
       for (const p of parsed.problems) warn(p);
       u.acl.push(...parsed.rules);
+      for (const e of parsed.unsupported) u.unsupportedAcl.push({ value: e, line: v.line });
       return;
     }
     case 'acl':

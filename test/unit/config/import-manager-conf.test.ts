@@ -176,8 +176,8 @@ t.test('fixture: CRLF, odd spacing, any key case, [general] last', async (t) => 
       secret: 's3cr;et#1',
       read: 'call,system',
       write: 'originate,call',
-      permit: ['192.168.20.5'],
-      deny: ['0.0.0.0/0'],
+      // permit, then a deny over it, then a permit: one ordered list, exact.
+      permit: ['192.168.10.0/24', '!0.0.0.0/0', '192.168.20.5'],
       allowmultiplelogin: false,
       displayconnects: false,
       writetimeout: 250,
@@ -186,12 +186,11 @@ t.test('fixture: CRLF, odd spacing, any key case, [general] last', async (t) => 
   t.same(r.general, { authtimeout: 10, authlimit: 100, allowmultiplelogin: true, displayconnects: false });
   t.same(generalBlock(r.yaml), r.general);
   findingsLike(t, r.findings, [
-    [6, /permit 192\.168\.10\.0\/24 \(line 6\) is left out: the later deny 0\.0\.0\.0\/0 \(line 7\) overrides it/],
     [13, /writetimeout = "250ms" is read as 250/],
     [18, /cannot be an amigate user name/],
     [undefined, PLAIN],
   ]);
-  t.equal(r.findings[2]!.section, ' user with blanks ');
+  t.equal(r.findings[1]!.section, ' user with blanks ');
 });
 
 t.test('users Asterisk cannot log in as, or that amigate cannot take as they are', async (t) => {
@@ -234,9 +233,23 @@ t.test('ACL translation: permit-only, !, IPv4-mapped, invalid entries', async (t
     '"!" moves an entry to the other list; a mapped address becomes IPv4; an invalid entry drops the rest of its line');
   const msgs = r.findings.map((f) => f.message).join('\n');
   t.match(msgs, /permit without any deny: Asterisk starts from "allow"/);
-  t.match(msgs, /permit "bogus": not an IP address; Asterisk ignores it and the 1 entry after it/);
+  t.match(msgs, /permit "bogus": "bogus" is not an IPv4 or IPv6 address; Asterisk ignores it and the 1 entry after it/);
   t.match(msgs, /blanks around a comma-separated entry/);
   t.notMatch(r.yaml, /IPv6 peers are not restricted/, 'no IPv6 note when an IPv6 rule exists');
+  const odd = imp(t, '[c]\nsecret=c-pw\ndeny=0.0.0.0/0\npermit=10.0.0.1/255.0.0.255\n');
+  t.same(odd.users.c, { secret: 'c-pw', deny: ['0.0.0.0/0.0.0.0', '::/0'] }, 'a non-contiguous mask fails closed');
+  t.match(odd.findings.map((f) => f.message).join('\n'), /non-contiguous netmasks are not carried over/);
+});
+
+t.test('ACL translation: an order that two lists cannot express is written as one ordered permit list (exact)', async (t) => {
+  const r = imp(t, ['[d]', 'secret=d-pw', 'deny=0.0.0.0/0.0.0.0', 'permit=10.0.0.0/8', 'deny=10.1.0.0/16', 'permit=10.1.2.0/24'].join('\n'));
+  t.same(r.users.d, { secret: 'd-pw', permit: ['!0.0.0.0/0.0.0.0', '10.0.0.0/8', '!10.1.0.0/16', '10.1.2.0/24'] });
+  t.notMatch(r.findings.map((f) => f.message).join('\n'), /left out|cannot express|permit without any deny/, 'no false warning');
+  t.match(r.yaml, /one ordered permit list/);
+  const loaded = await parseConfig(wrapped(r), 'ordered.yaml', {});
+  t.same(loaded.warnings.filter((w) => /permit without deny/.test(w)), [], 'the loader sees the "!" entries as denies');
+  const acl = Acl.compile(loaded.config.users['d']!.deny, loaded.config.users['d']!.permit);
+  t.same(['10.9.9.9', '10.1.9.9', '10.1.2.3', '8.8.8.8'].map((a) => acl.allows(a)), [true, false, true, false], 'as Asterisk walks it');
 });
 
 t.test('read/write quirks are copied as written and explained', async (t) => {
@@ -394,16 +407,17 @@ t.test('every fixture\'s output loads with parseConfig, general block uncommente
 
 t.test('ACL semantics survive the round trip through src/policy/acl.ts', async (t) => {
   // Each case: manager.conf permit/deny lines in order; the loaded Acl must
-  // never admit an address Asterisk refuses, and agrees exactly when nothing was dropped.
+  // agree with Asterisk on every address (Asterisk's walk: acl-rules.ts asteriskAllows).
   const cases: Array<{ lines: Array<['permit' | 'deny', string]>; exact: boolean }> = [
     { lines: [['deny', '0.0.0.0/0.0.0.0'], ['permit', '127.0.0.1/255.255.255.0'], ['permit', '10.0.0.0/8']], exact: true },
-    // The dropped permit was fully overridden: nothing is lost.
     { lines: [['permit', '192.168.10.0/24'], ['deny', '0.0.0.0/0'], ['permit', '192.168.20.5']], exact: true },
     { lines: [['deny', '0.0.0.0/0,!10.1.0.0/16'], ['deny', '::/0'], ['permit', '2001:db8::/32']], exact: true },
     { lines: [['permit', '10.0.0.0/8'], ['deny', '10.1.0.0/16'], ['permit', '10.1.2.0/24']], exact: true },
-    // 10.9.9.9 was admitted by the dropped permit: amigate is stricter here.
-    { lines: [['deny', '0.0.0.0/0'], ['permit', '10.0.0.0/8'], ['deny', '10.1.0.0/16']], exact: false },
+    // A deny after a permit: written as one ordered permit list with "!", still exact.
+    { lines: [['deny', '0.0.0.0/0'], ['permit', '10.0.0.0/8'], ['deny', '10.1.0.0/16']], exact: true },
     { lines: [['permit', '::ffff:10.2.0.0/255.255.0.0']], exact: true },
+    { lines: [['deny', '::ffff:10.1.2.3']], exact: true },
+    { lines: [['permit', '10.0.0.0/8'], ['deny', '::/0,0.0.0.0/0'], ['permit', '2001:db8::/32,!2001:db8:1::/48']], exact: true },
   ];
   const probes = ['127.0.0.1', '10.1.2.3', '10.1.3.3', '10.9.9.9', '192.168.10.7', '192.168.20.5', '8.8.8.8', '::ffff:10.1.2.3', '2001:db8::1', '2001:db9::1', '::1'];
   for (const [i, c] of cases.entries()) {
