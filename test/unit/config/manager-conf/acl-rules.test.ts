@@ -93,6 +93,8 @@ t.test('property: the lists are exact for every address (independent bitwise ora
     });
     if (list.length !== specs.length) return false;
     const lists = aclLists(list);
+    const ours = Acl.compile(lists.deny, lists.permit);
+    const walk = new Acl(list.map((r) => r.rule));
     for (let a = 0; a < 16; a++) {
       let want = true;
       for (const s of specs) {
@@ -102,10 +104,10 @@ t.test('property: the lists are exact for every address (independent bitwise ora
         if (((peer & m) >>> 0) === ((net & m) >>> 0)) want = (s.sense === 'permit') !== s.bang;
       }
       for (const addr of [`10.0.0.${a}`, `::ffff:10.0.0.${a}`]) {
-        if (amigateAllows(lists, addr) !== want || asteriskAllows(list, addr) !== want) return false;
+        if (ours.allows(addr) !== want || walk.allows(addr) !== want) return false;
       }
     }
-    return amigateAllows(lists, '::1');
+    return ours.allows('::1');
   }), { numRuns: 2000 });
   t.pass('2000 random rule lists');
 });
