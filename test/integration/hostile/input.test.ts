@@ -220,7 +220,9 @@ t.test('slowloris, stalled TLS handshakes, a ClientHello flood, brute force from
   const certs = await makeTestCerts(t);
   const h = await startProxy(t, {
     users,
-    general: { authtimeout: 1, authlimit: 400, loginfailures: { maxfailures: 5, window: 60, lockout: 60 } },
+    // maxconnectionsperip 100: the 300-socket flood crosses it even when a loaded
+    // machine takes longer than the 1 s handshake timeout to open all 300.
+    general: { authtimeout: 1, authlimit: 400, maxconnectionsperip: 100, loginfailures: { maxfailures: 5, window: 60, lockout: 60 } },
     tls: { certfile: certs.paths.server, privatekey: certs.paths.serverKey },
   });
   const by = await bystander(t, h);
@@ -257,14 +259,14 @@ t.test('slowloris, stalled TLS handshakes, a ClientHello flood, brute force from
     s?.on('data', (d: Buffer) => { if (d[0] === 0x16) answered.add(s); });
     s?.write(hello);
   }
-  // From another address: the flood's own address is capped by maxconnectionsperip (200).
+  // From another address: the flood's own address is capped by maxconnectionsperip (100).
   const good = await TestClient.connect({ port: h.tlsPort!, localAddress: '127.0.3.1', tls: { ca } });
   t.teardown(() => good.close());
   t.equal((await good.login('ops', 'pw')).get('Message'), 'Authentication accepted', 'a real TLS client gets in during the flood');
   await by.check('ClientHello flood');
   const closed = await Promise.all(flood.map((s) => (s ? closedWithin(s, 5000) : Promise.resolve(true))));
   t.equal(closed.filter((x) => !x).length, 0, 'every flood socket was closed');
-  t.ok(answered.size >= 150, `the server did the handshake work for the admitted ones (${answered.size} ServerHellos)`);
+  t.ok(answered.size >= 80, `the server did the handshake work for the admitted ones (${answered.size} ServerHellos)`);
   const m = await h.proxy.metrics.text();
   t.match(m, /amigate_downstream_connections_rejected_total\{listener="tls",reason="maxconnectionsperip"\} [1-9]/, 'the per-address cap counted its refusals');
 
