@@ -172,3 +172,24 @@ t.test('docs/metrics.md documents every amigate_ metric and nothing stale', asyn
   const documented = [...new Set([...doc.matchAll(/`(amigate_[a-z_]+?)(?:_bucket|_sum|_count)?`/g)].map((x) => x[1]!))];
   for (const d of documented) t.ok(names.includes(d), `${d} exists`);
 });
+
+t.test('amigate_session_queue_bytes_max is computed at scrape time only; dropped events count one by one', async (t) => {
+  const m = new Metrics({ defaultMetrics: false });
+  let queue = 1234;
+  let computed = 0;
+  m.setStatsSource(() => ({ sessionQueueBytesMax: () => { computed++; return queue; } }));
+  for (let i = 0; i < 1000; i++) m.eventDelivered(1);
+  t.equal(computed, 0, 'nothing per event');
+  let s = series(await m.text());
+  t.equal(s.get('amigate_session_queue_bytes_max'), 1234);
+  t.equal(computed, 1, 'once per scrape');
+  queue = 0;
+  s = series(await m.text());
+  t.equal(s.get('amigate_session_queue_bytes_max'), 0, 'falls with the queues');
+  for (const reason of ['queue-full', 'timeout', 'held-events', 'session-closed']) t.equal(s.get(`amigate_events_dropped_total{reason="${reason}"}`), 0, `${reason} exported from start`);
+  m.eventDropped('held-events', 37);
+  m.eventDropped('session-closed', 5);
+  s = series(await m.text());
+  t.equal(s.get('amigate_events_dropped_total{reason="held-events"}'), 37);
+  t.equal(s.get('amigate_events_dropped_total{reason="session-closed"}'), 5);
+});
