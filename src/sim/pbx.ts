@@ -39,6 +39,8 @@ export interface PbxSettings {
   authLimit: number;
   loginFailureDelayMs: number;
   amiVersion: string;
+  /** See SimOptions.listWriteDelayMs. @default 0 */
+  listWriteDelayMs?: number;
 }
 
 export class SimPbx {

@@ -4,7 +4,7 @@
 //   bytes ─▶ AmiParser (request mode: 1024-byte lines, 128 headers, S3/S4)
 //         ─▶ inbox ─▶ one action at a time, in order (S26); an action may be async
 //            (the 1 s login-failure sleep, a synchronous Originate)
-//         ─▶ its whole output in one socket write
+//         ─▶ its whole output in one socket write (listWriteDelayMs: a list's ack first)
 //   events ─▶ offer(): read classes all-of, Events mask, filters (S17, S20)
 //         ─▶ pending, flushed only between actions, so never inside a list
 //
@@ -153,6 +153,16 @@ export class SimSession implements EventSink {
   private finish(ctx: ActionContext, result: ActionResult): void {
     this.busy = false;
     if (this.closed) return;
+    const delay = this.pbx.settings.listWriteDelayMs ?? 0;
+    const ackEnd = delay > 0 && /^Response: Success\r\n(?:ActionID: [^\r]*\r\n)?EventList: start\r\n/.test(ctx.out) ? ctx.out.indexOf('\r\n\r\n') + 4 : -1;
+    if (ackEnd > 0 && ackEnd < ctx.out.length) {
+      // listWriteDelayMs: the ack now, the rest later, still busy (so still no events).
+      this.write(Buffer.from(ctx.out.slice(0, ackEnd), 'latin1'));
+      ctx.out = ctx.out.slice(ackEnd);
+      this.busy = true;
+      this.pbx.after(delay, () => this.finish(ctx, result));
+      return;
+    }
     if (ctx.out.length > 0) this.write(Buffer.from(ctx.out, 'latin1'));
     if (result === 'close') {
       this.end();

@@ -7,7 +7,9 @@
 // client also writes and reads back its own global variable: a Getvar reply or
 // a Status item (Variables: ROUTE_<i>) that reached the wrong client carries
 // another client's name and value. The sim preloads long-lived channels so the
-// lists have items (the generator's calls are never listed).
+// lists have items (the generator's calls are never listed), and writes each
+// list's items a few ms after its ack so broadcast events arrive at the proxy
+// while lists are open (S26).
 
 import t from 'tap';
 import { startProxy } from '../../helpers/start-proxy.js';
@@ -25,7 +27,7 @@ const isComplete = (m: AmiMessage) => m.isEvent && m.get('EventList')?.toLowerCa
 t.test('50 clients with colliding ActionIDs while events flow', async (t) => {
   const h = await startProxy(t, {
     users: { app: { secret: 'apppw', read: 'all', write: 'all' } },
-    sim: { eventsPerSecond: 500, seed: 7, preloadChannels: CHANNELS },
+    sim: { eventsPerSecond: 500, seed: 7, preloadChannels: CHANNELS, listWriteDelayMs: 5 },
   });
   const clients = await Promise.all(Array.from({ length: N }, async () => {
     const c = await TestClient.connect({ port: h.port });
@@ -117,4 +119,36 @@ t.test('50 clients with colliding ActionIDs while events flow', async (t) => {
   t.equal(coreStatus, N * ROUNDS, 'CoreStatus without ActionID was forwarded upstream, not answered locally');
   const events = clients.map((c, i) => c.received.slice(afterLogin[i]).filter((m) => m.isEvent && !m.has('ActionID')).length);
   t.ok(events.every((n) => n > 0), 'every client received broadcast events meanwhile');
+});
+
+t.test('no broadcast event between a list\'s EventList: start and its Complete (S26)', async (t) => {
+  // The sim writes each list's ack, then the items 30 ms later. A list
+  // answered on the proxy's action connection is then open while broadcast
+  // events keep arriving on its event connection; the session must hold them
+  // back until the Complete. Three clients at once, so lists land on both
+  // upstream connections (the pool picks the one with fewer pending actions).
+  const LIST = 5;
+  const h = await startProxy(t, {
+    users: { app: { secret: 'apppw', read: 'all', write: 'all' } },
+    sim: { eventsPerSecond: 1000, seed: 3, preloadChannels: LIST, listWriteDelayMs: 30 },
+  });
+  const clients = await Promise.all(Array.from({ length: 3 }, async () => {
+    const c = await TestClient.connect({ port: h.port });
+    t.teardown(() => c.close());
+    await c.login('app', 'apppw');
+    return c;
+  }));
+  await Promise.all(clients.map(async (c, i) => {
+    for (let r = 0; r < 5; r++) {
+      for (const action of ['CoreShowChannels', 'Status']) {
+        const { response, items, complete } = await c.list([['Action', action]], `${r}`, 10000);
+        t.equal(response.get('EventList'), 'start');
+        t.equal(items.length, LIST);
+        t.equal(complete.get('ListItems'), String(LIST));
+        const inside = c.received.slice(c.received.indexOf(response), c.received.indexOf(complete)).filter((m) => m.isEvent && !m.has('ActionID'));
+        t.equal(inside.length, 0, `client ${i} ${action} ${r}: no broadcast event inside the list`);
+      }
+    }
+  }));
+  t.ok(clients.every((c) => c.events('Newchannel').length > 0), 'events flowed meanwhile');
 });
