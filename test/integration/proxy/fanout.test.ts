@@ -111,8 +111,12 @@ t.test('a stalled client is dropped and the others keep their rate', async (t) =
   slow.socket.pause(); // never reads again
   const stalled = await measure('stall', () => waitUntil(() => h.proxy.fanout.size === fast.length, 8000, 'the slow client to be dropped'));
   for (const [i, r] of stalled.rates.entries()) {
-    t.ok(r >= 0.7 * base.rates[i]!, `fast client ${i}: ${r.toFixed(0)}/s during the stall vs ${base.rates[i]!.toFixed(0)}/s before ` +
-      `(p95 latency ${stalled.p95[i]!.toFixed(1)} vs ${base.p95[i]!.toFixed(1)} ms)`);
+    t.ok(r >= 0.7 * base.rates[i]!, `fast client ${i}: ${r.toFixed(0)}/s during the stall vs ${base.rates[i]!.toFixed(0)}/s before`);
+    // The pump, the proxy and the clients share one event loop, so a stall
+    // that cost the proxy CPU would delay the pump and the clock too and could
+    // hide from the rate; the emit-to-parse latency cannot hide.
+    const bound = Math.max(4 * base.p95[i]!, base.p95[i]! + 250);
+    t.ok(stalled.p95[i]! <= bound, `fast client ${i}: p95 latency ${stalled.p95[i]!.toFixed(1)} ms during the stall vs ${base.p95[i]!.toFixed(1)} ms before (bound ${bound.toFixed(0)})`);
   }
   t.pass(`all ${stalled.sent} events of the stalled window delivered to both fast clients`);
   const drop = h.logs().find((l) => l['audit'] === 'slowConsumerDropped');
