@@ -247,9 +247,9 @@ class LoadContext {
       file: typeof logData['file'] === 'string' ? this.path(logData['file']) : null,
       pretty: logData['pretty'] as boolean,
       sensitive: (logData['sensitive'] as string[] | undefined) ?? [],
-    };
       auditheaders: (logData['auditheaders'] as string[] | null | undefined) ?? null,
       auditactions: (logData['auditactions'] as LogConfig['auditactions'] | undefined) ?? 'all',
+    };
     log.sensitive.forEach((src, i) => {
       try {
         new RegExp(src, 'i');
@@ -443,8 +443,8 @@ class LoadContext {
         } : undefined,
         upstreams: u['upstreams'] as string[] | undefined,
         serverheader: u['serverheader'] as boolean,
-      };
         logevents: (u['logevents'] as boolean | undefined) ?? false,
+      };
     }
     return out;
   }
