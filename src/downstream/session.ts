@@ -290,8 +290,7 @@ export class Session implements EventSink {
   // --- forwarded actions --------------------------------------------------------
 
   private forward(msg: AmiMessage, action: string, servers: readonly string[], started: number, listCommands: boolean): void {
-    const clientId = msg.get('ActionID');
-    const hadId = msg.has('ActionID');
+    const clientId = msg.actionId();
     const audit = msg.clone(); // the router rewrites msg in place
     this.busy = 'action';
     const handler: ReplyHandler = {
@@ -301,7 +300,7 @@ export class Session implements EventSink {
       },
       done: (outcome: ActionOutcome, info: { upstream: string; upstreamMs: number; err?: AmigateError }) => {
         if (info.err && this.status !== 'closed') {
-          this.writeReply(hadId ? clientId : undefined, 'Error', info.err.message);
+          this.writeReply(clientId, 'Error', info.err.message);
         }
         const result = outcome;
         this.services.observe({ type: 'action', session: this, action, msg: audit, result, upstream: info.upstream, latencyMs: performance.now() - started, upstreamMs: info.upstreamMs });
@@ -312,7 +311,7 @@ export class Session implements EventSink {
       this.services.forward(this, msg, servers, handler);
     } catch (err) {
       const e = err as AmigateError;
-      this.writeReply(hadId ? clientId : undefined, 'Error', e.message);
+      this.writeReply(clientId, 'Error', e.message);
       this.services.observe({ type: 'action', session: this, action, msg: audit, result: 'error', latencyMs: performance.now() - started });
       this.idle();
     }
@@ -471,7 +470,7 @@ export class Session implements EventSink {
     const timeout = Number.parseInt(msg.get('Timeout') ?? '', 10);
     const ms = Number.isFinite(timeout) && timeout > 0 ? Math.min(timeout, 3600) * 1000 : 60_000;
     this.busy = 'waitevent';
-    const id = msg.has('ActionID') ? msg.get('ActionID') : undefined;
+    const id = msg.actionId();
     const timer = setTimeout(() => this.finishWaitEvent(), ms);
     timer.unref?.();
     this.waitEvent = { id, timer, msg, action, started };
@@ -501,7 +500,7 @@ export class Session implements EventSink {
 
   /** astman_send_response_full(): Response, then ActionID if the request had one, then Message (S21). */
   private reply(req: AmiMessage, response: string, message: string): void {
-    this.writeReply(req.has('ActionID') ? req.get('ActionID') : undefined, response, message);
+    this.writeReply(req.actionId(), response, message);
   }
 
   private writeReply(actionId: string | undefined, response: string, message: string): void {
@@ -516,7 +515,8 @@ export class Session implements EventSink {
     const m = AmiMessage.from(pairs);
     // The client's ActionID is echoed raw, as Asterisk does: a lone CR is legal
     // inside a value (S2), so it must not go through the injection check.
-    if (req.has('ActionID')) m.lines.splice(1, 0, 'ActionID: ' + req.get('ActionID')!);
+    const id = req.actionId();
+    if (id !== undefined) m.lines.splice(1, 0, 'ActionID: ' + id);
     this.writer.write(m.toBuffer());
   }
 

@@ -74,6 +74,16 @@ export class AmiMessage {
 
   has(name: string): boolean { return this.indexOf(name) >= 0; }
 
+  /**
+   * The ActionID to echo: the first ActionID header's value, or undefined when it is
+   * absent or blank. manager.c reads it with astman_get_header() (first match, leading
+   * blanks skipped) and writes "ActionID:" only when that is not empty (astman_start_ack).
+   */
+  actionId(): string | undefined {
+    const v = this.get('ActionID');
+    return v === undefined || v.length === 0 ? undefined : v;
+  }
+
   /** Name of the first line (`Response`, `Event`, `Action`...), as sent. */
   get kind(): string {
     const l = this.lines[0];

@@ -98,7 +98,7 @@ export class Router implements UpstreamListener {
   forward(session: number, msg: AmiMessage, servers: readonly string[], handler: ReplyHandler, timeoutMs = this.timeoutMs): void {
     const proxyId = mintActionId(session, ++this.seq);
     const idIndex = msg.indexOf('ActionID');
-    const clientId = idIndex < 0 ? undefined : msg.get('ActionID');
+    const clientId = idIndex < 0 ? undefined : msg.actionId();
     if (idIndex < 0) msg.insertAfter(0, 'ActionID', proxyId);
     else msg.setLineAt(idIndex, 'ActionID: ' + proxyId);
     const action = msg.getNonEmpty('Action') ?? '';
