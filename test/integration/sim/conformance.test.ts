@@ -116,32 +116,43 @@ function normalise(m: string): string {
 
 interface Split { banner: string; seq: string[]; events: string[] }
 
-/** Responses and whole lists in order; everything else is a broadcast event. */
-function split(text: string): Split {
-  const banner = BANNER.exec(text)?.[0] ?? '';
-  const seq: string[] = [];
-  const events: string[] = [];
+/**
+ * Every message in wire order, normalised, with each EventList (its `start`
+ * response, its items sorted, its Complete) folded into one element: list items
+ * may come in any order, but a list is one unit of the reply (S26).
+ */
+function units(text: string): Array<{ m: string; response: boolean }> {
+  const out: Array<{ m: string; response: boolean }> = [];
   let list: string[] | undefined;
   let head = '';
   for (const raw of messages(text)) {
     const m = normalise(raw);
     if (list !== undefined) {
       if (/\r\nEventList: Complete\r\n/.test(m)) {
-        seq.push([head, ...list.sort(), m].join('\r\n\r\n'));
+        out.push({ m: [head, ...list.sort(), m].join('\r\n\r\n'), response: true });
         list = undefined;
       } else {
         list.push(m);
       }
-      continue;
-    }
-    if (m.startsWith('Response:')) {
-      if (/\r\nEventList: start\r\n/.test(m)) { list = []; head = m; } else seq.push(m);
+    } else if (m.startsWith('Response:') && /\r\nEventList: start\r\n/.test(m)) {
+      list = [];
+      head = m;
     } else {
-      events.push(m);
+      out.push({ m, response: m.startsWith('Response:') });
     }
   }
-  if (list !== undefined) seq.push([head, ...list.sort(), '<unterminated list>'].join('\r\n\r\n'));
-  return { banner, seq, events };
+  if (list !== undefined) out.push({ m: [head, ...list.sort(), '<unterminated list>'].join('\r\n\r\n'), response: true });
+  return out;
+}
+
+/** Responses and whole lists in order; everything else is a broadcast event. */
+function split(text: string): Split {
+  const all = units(text);
+  return {
+    banner: BANNER.exec(text)?.[0] ?? '',
+    seq: all.filter((u) => u.response).map((u) => u.m),
+    events: all.filter((u) => !u.response).map((u) => u.m),
+  };
 }
 
 /**
@@ -155,32 +166,9 @@ function split(text: string): Split {
  */
 const FLOATING = /^Event: DeviceStateChange\r\n/;
 
-/**
- * Every message in wire order, normalised, each EventList block as one element
- * (its items sorted, as in split()), leaving out what `omit` matches.
- */
+/** Every unit in wire order, leaving out what `omit` matches (lists are never left out). */
 function ordered(text: string, omit?: RegExp): string[] {
-  const out: string[] = [];
-  let list: string[] | undefined;
-  let head = '';
-  for (const raw of messages(text)) {
-    const m = normalise(raw);
-    if (list !== undefined) {
-      if (/\r\nEventList: Complete\r\n/.test(m)) {
-        out.push([head, ...list.sort(), m].join('\r\n\r\n'));
-        list = undefined;
-      } else {
-        list.push(m);
-      }
-    } else if (m.startsWith('Response:') && /\r\nEventList: start\r\n/.test(m)) {
-      list = [];
-      head = m;
-    } else if (omit === undefined || !omit.test(m)) {
-      out.push(m);
-    }
-  }
-  if (list !== undefined) out.push([head, ...list.sort(), '<unterminated list>'].join('\r\n\r\n'));
-  return out;
+  return units(text).filter((u) => u.response || omit === undefined || !omit.test(u.m)).map((u) => u.m);
 }
 
 /** What follows the last complete message: '' when the stream ends on a packet boundary. */
