@@ -6,7 +6,7 @@
 // (at debug level), and /metrics moved as expected.
 
 import t from 'tap';
-import http from 'node:http';
+import { httpGet as get } from '../../helpers/http-get.js';
 import { readFile } from 'node:fs/promises';
 import { startProxy, waitUntil, UPSTREAM_USER } from '../../helpers/start-proxy.js';
 import { TestClient } from '../../helpers/ami-test-client.js';
@@ -20,16 +20,6 @@ const SECRETS = {
   variable: 'Var-Password-1234',
 };
 
-function get(port: number, path: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port, path }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => { body += d; });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    }).on('error', reject);
-  });
-}
 
 /** The value of one sample line, e.g. metric('amigate_logins_total{result="success"}'). */
 function sample(text: string, series: string): number {

@@ -4,19 +4,9 @@
 // 200 throughout: an upstream outage is not a reason to restart amigate.
 
 import t from 'tap';
-import http from 'node:http';
+import { httpGet as get } from '../../helpers/http-get.js';
 import { startProxy } from '../../helpers/start-proxy.js';
 
-function get(port: number, path: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port, path }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => { body += d; });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    }).on('error', reject);
-  });
-}
 
 async function pollStatus(port: number, path: string, want: number, ms: number): Promise<{ status: number; body: string }> {
   const end = Date.now() + ms;
