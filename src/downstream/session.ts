@@ -142,7 +142,12 @@ export class Session implements EventSink {
       maxQueueBytes: services.maxQueueBytes,
       onSlow: (info) => this.onSlow(info),
     });
-    socket.on('data', (chunk: Buffer) => this.parser.write(chunk));
+    socket.on('data', (chunk: Buffer) => {
+      // action_waitevent(): on an AMI socket, input from the client ends the wait
+      // (ast_wait_for_input() breaks the loop); the new packet is handled after it.
+      if (this.busy === 'waitevent') this.finishWaitEvent();
+      this.parser.write(chunk);
+    });
     socket.on('end', () => this.destroy('client-closed'));
     socket.on('close', () => this.destroy('client-closed'));
     socket.on('error', () => this.destroy('socket-error'));

@@ -1,7 +1,8 @@
 // Actions the proxy answers itself because they change the state of the
 // shared upstream session (S14): WaitEvent as main/manager.c action_waitevent()
 // answers it (the response when the wait ends, the events that ended it, then
-// `Event: WaitEventComplete` with the ActionID), its timeout, and proof from
+// `Event: WaitEventComplete` with the ActionID), its timeout, its early end on
+// client input (ast_wait_for_input() in the wait loop), and proof from
 // the sim's log of received actions that Events, Filter and WaitEvent never
 // reach Asterisk.
 
@@ -49,6 +50,21 @@ t.test('WaitEvent, and Events/Filter/WaitEvent never reach the upstream', async 
       'Response: Success\r\nMessage: Waiting for Event completed.\r\n\r\n',
       'Event: WaitEventComplete\r\n\r\n',
     ]);
+  });
+
+  await t.test('client input ends the wait, then the new action is answered', async (t) => {
+    const from = c.received.length;
+    const started = Date.now();
+    c.write('Action: WaitEvent\r\nActionID: w2\r\nTimeout: 20\r\n\r\n');
+    await sleep(300);
+    t.equal(c.received.length, from, 'nothing is answered while waiting');
+    c.write('Action: Ping\r\nActionID: p2\r\n\r\n');
+    await c.waitFor((m) => m.get('ActionID') === 'p2', 5000, from);
+    t.ok(Date.now() - started < 5000, 'ended by the input, not by the 20 s timeout');
+    const got = c.received.slice(from).filter((m) => !m.isEvent || m.get('Event') === 'WaitEventComplete');
+    t.same(got.map((m) => [m.get('Response') ?? m.get('Event'), m.get('ActionID')]), [
+      ['Success', 'w2'], ['WaitEventComplete', 'w2'], ['Success', 'p2'],
+    ], 'the WaitEvent reply and its completion, then the Ping');
   });
 
   await t.test('Events and Filter are answered locally', async (t) => {
