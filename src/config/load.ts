@@ -18,6 +18,7 @@ import { compileCommandPattern } from '../policy/action-policy.js';
 import { normalizeSubject } from '../auth/subject.js';
 import { ActionPrivilegeTable } from '../policy/action-privileges.js';
 import { compileFilter } from '../policy/event-filter.js';
+import { unsafeRegexReason } from '../policy/regex-safety.js';
 import { parseSecretHash, isSecretHash } from '../auth/secret-hash.js';
 import {
   CONFIG_SCHEMA, type AdminConfig, type Config, type FilterSpec, type GeneralConfig, type ListenerConfig,
@@ -251,8 +252,10 @@ class LoadContext {
       auditactions: (logData['auditactions'] as LogConfig['auditactions'] | undefined) ?? 'all',
     };
     log.sensitive.forEach((src, i) => {
+      // Matched against client-supplied header values on every audited action.
       try {
-        new RegExp(src, 'i');
+        const unsafe = unsafeRegexReason(new RegExp(src, 'i'));
+        if (unsafe !== undefined) this.problem(['log', 'sensitive', i], `unsafe pattern /${src}/: ${unsafe}`);
       } catch (err) {
         this.problem(['log', 'sensitive', i], errText(err));
       }

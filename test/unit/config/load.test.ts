@@ -147,6 +147,7 @@ const INVALID: Record<string, Array<[number | undefined, string, RegExp]>> = {
     [11, 'users.alice.commands.deny[0]', /unsafe pattern .*exponential time/],
     [14, 'users.alice.eventfilter[1]', /exponential time/],
     [15, 'users.alice.eventfilter[2]', /exponential time/],
+    [17, 'log.sensitive[0]', /unsafe pattern .*exponential time/],
   ],
   'invalid-types.yaml': [
     [2, 'general.authtimeout', />= 1/],
