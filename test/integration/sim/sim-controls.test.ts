@@ -21,6 +21,15 @@ function parse(text: string): AmiMessage[] {
 }
 const events = (text: string, name?: string): AmiMessage[] => parse(text).filter((m) => m.isEvent && (name === undefined || m.get('Event') === name));
 
+/** True when nothing listens on `port` (the connect is refused). */
+function connectRefused(port: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    s.on('error', () => resolve(true));
+    s.on('connect', () => { s.destroy(); resolve(false); });
+  });
+}
+
 t.test('authtimeout closes an idle unauthenticated socket without a word', async (t) => {
   const sim = await startSimForTest(t, { authTimeoutMs: 300 });
   const start = Date.now();
@@ -194,11 +203,7 @@ t.test('restart: Shutdown (Restart: True), down for a while, then the same port 
   await admin.waitEnd();
   t.match(admin.text(), /Event: Shutdown\r\nPrivilege: system,all\r\nShutdown: Cleanly\r\nRestart: True\r\n\r\n$/);
   await sleep(100);
-  const refused = await new Promise<boolean>((resolve) => {
-    const s = net.connect(port, '127.0.0.1');
-    s.on('error', () => resolve(true));
-    s.on('connect', () => { s.destroy(); resolve(false); });
-  });
+  const refused = await connectRefused(port);
   t.ok(refused, 'not listening while down');
   await restarted;
   t.equal(sim.port, port, 'same port');
@@ -219,11 +224,7 @@ t.test('kill: no Shutdown, every socket dropped, not listening, then the same po
   await admin.waitEnd();
   t.equal(admin.text().slice(before), '', 'not a byte: a crash says nothing');
   await sleep(100);
-  const refused = await new Promise<boolean>((resolve) => {
-    const s = net.connect(port, '127.0.0.1');
-    s.on('error', () => resolve(true));
-    s.on('connect', () => { s.destroy(); resolve(false); });
-  });
+  const refused = await connectRefused(port);
   t.ok(refused, 'not listening while down');
   await killed;
   const again = await loginRaw(t, port, 'admin', 'adminpw');
