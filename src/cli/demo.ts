@@ -12,7 +12,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { startSim } from '../sim/server.js';
 import { writeDevPki } from '../tls/certs.js';
 import { parseConfig } from '../config/load.js';
@@ -20,6 +19,7 @@ import { createProxy } from '../proxy.js';
 import { createLogger } from '../observability/logger.js';
 import { UsageError } from '../errors.js';
 import type { CliIo, CliResult } from './types.js';
+import { parseCliArgs } from './args.js';
 
 const USAGE = 'usage: amigate demo [--tls-port 5039] [--plain-port 5040] [--admin-port 9189] [--sim-port 15038] ' +
   '[--events-per-second 2] [--dir certs/dev] [--log-level warn]   (port 0 = any free port)';
@@ -31,28 +31,17 @@ function port(name: string, v: string | undefined): number {
 }
 
 export async function run(args: string[], io: CliIo): Promise<CliResult> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        'tls-port': { type: 'string', default: '5039' },
-        'plain-port': { type: 'string', default: '5040' },
-        'admin-port': { type: 'string', default: '9189' },
-        'sim-port': { type: 'string', default: '15038' },
-        'events-per-second': { type: 'string', default: '2' },
-        dir: { type: 'string', default: 'certs/dev' },
-        'log-level': { type: 'string', default: 'warn' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message}\n${USAGE}`);
-  }
-  if (values.help) {
-    io.stdout.write(USAGE + '\n');
-    return 0;
-  }
+  const values = parseCliArgs(args, {
+    'tls-port': { type: 'string', default: '5039' },
+    'plain-port': { type: 'string', default: '5040' },
+    'admin-port': { type: 'string', default: '9189' },
+    'sim-port': { type: 'string', default: '15038' },
+    'events-per-second': { type: 'string', default: '2' },
+    dir: { type: 'string', default: 'certs/dev' },
+    'log-level': { type: 'string', default: 'warn' },
+    help: { type: 'boolean', short: 'h', default: false },
+  } as const, USAGE, io);
+  if (values === undefined) return 0;
   const ports = {
     tls: port('tls-port', values['tls-port']), plain: port('plain-port', values['plain-port']),
     admin: port('admin-port', values['admin-port']), sim: port('sim-port', values['sim-port']),

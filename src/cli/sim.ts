@@ -6,12 +6,12 @@
 //               [--legacy-command] [--auth-timeout SECONDS]
 
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.js';
 import { startSim } from '../sim/server.js';
 import { parseUsersFile } from '../sim/users-file.js';
 import { DEFAULT_USERS } from '../sim/users.js';
 import type { CliIo, CliResult } from './types.js';
+import { parseCliArgs } from './args.js';
 
 const USAGE = 'usage: amigate sim --port N [--host 127.0.0.1] [--config users.yaml] [--events-per-second N] [--seed S] [--system-name X] [--legacy-command] [--auth-timeout SECONDS]';
 
@@ -23,29 +23,18 @@ function number(name: string, v: string | undefined, min: number): number | unde
 }
 
 export async function run(args: string[], io: CliIo): Promise<CliResult> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        port: { type: 'string', default: '5038' },
-        host: { type: 'string', default: '127.0.0.1' },
-        config: { type: 'string', short: 'c' },
-        'events-per-second': { type: 'string' },
-        seed: { type: 'string' },
-        'system-name': { type: 'string' },
-        'legacy-command': { type: 'boolean', default: false },
-        'auth-timeout': { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message}\n${USAGE}`);
-  }
-  if (values.help) {
-    io.stdout.write(USAGE + '\n');
-    return 0;
-  }
+  const values = parseCliArgs(args, {
+    port: { type: 'string', default: '5038' },
+    host: { type: 'string', default: '127.0.0.1' },
+    config: { type: 'string', short: 'c' },
+    'events-per-second': { type: 'string' },
+    seed: { type: 'string' },
+    'system-name': { type: 'string' },
+    'legacy-command': { type: 'boolean', default: false },
+    'auth-timeout': { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
+  } as const, USAGE, io);
+  if (values === undefined) return 0;
   const port = number('port', values.port, 0)!;
   if (!Number.isInteger(port) || port > 65535) throw new UsageError(`--port must be 0..65535\n${USAGE}`);
   const users = values.config ? parseUsersFile(await readFile(values.config, 'utf8'), values.config) : [...DEFAULT_USERS];
