@@ -98,7 +98,7 @@ export class Proxy implements SessionServices {
       ...(opts.connector ? { connector: opts.connector } : {}),
     });
     this.metrics.setStatsSource(() => ({
-      pending: this.router.pendingCount, cluster: this.cluster.stats(), sessions: this.sessions.size, fanout: this.fanout.stats,
+      pending: this.router.pendingCount, cluster: this.cluster.stats(), sessions: this.sessions.size, fanout: this.fanout.stats, router: this.router.stats,
       // Scrape time only: one pass over the sessions, nothing per event.
       sessionQueueBytesMax: () => { let max = 0; for (const x of this.sessions.values()) max = Math.max(max, x.queuedBytes); return max; },
     }));

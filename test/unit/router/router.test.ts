@@ -300,3 +300,9 @@ t.test('responses that are not ours, or late, are counted', async (t) => {
   router.message(msg('Garbage: yes'), EV);
   t.same(router.stats.dropped, { 'no-owner': 3, foreign: 1 });
 });
+
+t.test('the drop reasons are the metric\'s label values', async (t) => {
+  const { ROUTER_DROP_REASONS } = await import('../../../src/router/router.js');
+  const { UPSTREAM_DROP_REASONS } = await import('../../../src/observability/metrics.js');
+  t.same([...ROUTER_DROP_REASONS], [...UPSTREAM_DROP_REASONS]);
+});
