@@ -104,7 +104,7 @@ export class Proxy {
     });
     this.services = this.sessionServices(new PolicyService(this.privileges, config.upstreams.map((u) => u.name)));
     this.metrics.setStatsSource(() => ({
-      pending: this.router.pendingCount, cluster: this.cluster.stats(), sessions: this.registry.size, fanout: this.fanout.stats,
+      pending: this.router.pendingCount, cluster: this.cluster.stats(), sessions: this.registry.size, fanout: this.fanout.stats, router: this.router.stats,
       sessionQueueBytesMax: () => this.registry.maxQueuedBytes(),
     }));
   }
