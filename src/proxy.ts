@@ -282,7 +282,7 @@ export class Proxy {
     if (ready) {
       this.audit.upstreamUp({ upstream: server });
       const table = this.cluster.actionPrivileges(server);
-      if (table) this.privileges.refresh(table);
+      if (table) this.privileges.refresh(table, server);
       this.forwarding.unpark(server);
     } else {
       this.audit.upstreamDown({ upstream: server, reason });
