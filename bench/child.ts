@@ -1,27 +1,35 @@
 // One process of the benchmark, by role (argv[2]), driven by bench/run.ts over
 // IPC: `sim` (the simulated Asterisk and the event source), `relay` (a raw TCP
-// relay that only pipes bytes), `proxy` (amigate, plaintext and TLS), `load`
-// (the load generator). Each role answers { id, ...result } to { id, cmd, ... }.
+// relay that only pipes bytes), `tlsrelay` (the same behind a TLS terminator:
+// the like-for-like baseline of amigate's TLS listener), `proxy` (amigate as
+// deployed: default log level, audit written to a file), `load` (the load
+// generator). Each role answers { id, ...result } to { id, cmd, ... }; every
+// role answers `cpu` (its CPU time so far, µs).
 
 import net from 'node:net';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import tls from 'node:tls';
+import { mkdtempSync, readFileSync, rmSync, openSync, readSync, closeSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
 import { stringify } from 'yaml';
 import { startSim } from '../src/sim/server.js';
 import { parseConfig } from '../src/config/load.js';
 import { createProxy } from '../src/proxy.js';
 import { writeDevPki } from '../src/tls/certs.js';
 import { LightClient, nowMs, type Target } from './lib/light-client.js';
+import { ClosedLoop } from './lib/closed-loop.js';
 import { Samples } from './lib/stats.js';
 
 export const BENCH_USER = { name: 'bench', secret: 'bench-secret', read: 'all', write: 'all' };
+/** The stalled clients' user: a long writetimeout on every path, so they stay stalled (not dropped) while measured. */
+export const STALL_USER = { name: 'stall', secret: 'stall-secret', read: 'all', write: 'all' };
+const STALL_WRITETIMEOUT = 120_000;
 
 type Msg = { id: number; cmd: string; [k: string]: unknown };
 type Handler = (m: Msg) => Promise<unknown> | unknown;
 
 function serve(handlers: Record<string, Handler>): void {
+  handlers['cpu'] ??= () => { const u = process.cpuUsage(); return u.user + u.system; };
   process.on('message', (raw) => {
     const m = raw as Msg;
     Promise.resolve()
@@ -46,7 +54,10 @@ const NEWSTATE: Array<[string, string]> = [
 ];
 
 async function sim(): Promise<void> {
-  const s = await startSim({ users: [{ ...BENCH_USER, writetimeout: 1000 }], authLimit: 1_000_000, authTimeoutMs: 600_000 });
+  const s = await startSim({
+    users: [{ ...BENCH_USER, writetimeout: 1000 }, { ...STALL_USER, writetimeout: STALL_WRITETIMEOUT }],
+    authLimit: 1_000_000, authTimeoutMs: 600_000,
+  });
   serve({
     // Emit `rate` events/s for `seconds`, in 10 ms ticks, each stamped with SentAt.
     emit: (m) => new Promise((resolve) => {
@@ -69,45 +80,93 @@ async function sim(): Promise<void> {
   process.send!({ ready: true, port: s.port });
 }
 
+/** Pipe `down` to a new connection to the sim and back, TCP_NODELAY both ways, no parsing. */
+function pipeToSim(down: net.Socket, target: number): void {
+  const up = net.connect({ host: '127.0.0.1', port: target });
+  down.setNoDelay(true);
+  up.setNoDelay(true);
+  down.pipe(up).pipe(down);
+  const kill = () => { down.destroy(); up.destroy(); };
+  down.on('error', kill).on('close', kill);
+  up.on('error', kill).on('close', kill);
+}
+
 async function relay(): Promise<void> {
   const target = Number(process.argv[3]);
-  const server = net.createServer((down) => {
-    const up = net.connect({ host: '127.0.0.1', port: target });
-    down.setNoDelay(true);
-    up.setNoDelay(true);
-    down.pipe(up).pipe(down);
-    const kill = () => { down.destroy(); up.destroy(); };
-    down.on('error', kill).on('close', kill);
-    up.on('error', kill).on('close', kill);
-  });
+  const server = net.createServer((down) => pipeToSim(down, target));
   server.maxConnections = 1_000_000;
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   serve({});
   process.send!({ ready: true, port: (server.address() as net.AddressInfo).port });
 }
 
+/** A TLS terminator in front of the plain relay: the same certificate kind and protocol amigate's TLS listener uses. */
+async function tlsRelay(): Promise<void> {
+  const target = Number(process.argv[3]);
+  const dir = mkdtempSync(join(tmpdir(), 'amigate-bench-tlsrelay-'));
+  const { paths } = await writeDevPki(dir);
+  const server = tls.createServer({ cert: readFileSync(paths.server), key: readFileSync(paths.serverKey), minVersion: 'TLSv1.2' }, (down) => pipeToSim(down, target));
+  server.maxConnections = 1_000_000;
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const ca = readFileSync(paths.ca, 'utf8');
+  rmSync(dir, { recursive: true, force: true });
+  serve({});
+  process.send!({ ready: true, port: (server.address() as net.AddressInfo).port, ca });
+}
+
 async function proxy(): Promise<void> {
   const simPort = Number(process.argv[3]);
   const dir = mkdtempSync(join(tmpdir(), 'amigate-bench-'));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
   const { paths } = await writeDevPki(dir);
-  const doc = {
+  const logFile = join(dir, 'amigate.log');
+  // As deployed: default log level (info), every action audited to a file. Only the
+  // limits are raised, so that the load generator's thousands of logins fit.
+  const doc = (auditactions: string) => ({
     general: { authlimit: 1_000_000, maxconnections: 1_000_000, maxconnectionsperip: 1_000_000, maxqueuebytes: 4 << 20, writetimeout: 5000, authtimeout: 600 },
     listeners: [
       { name: 'plain', bindaddr: '127.0.0.1', port: 0 },
       { name: 'tls', bindaddr: '127.0.0.1', port: 0, tls: { certfile: paths.server, privatekey: paths.serverKey } },
     ],
     upstreams: [{ name: 'sim', host: '127.0.0.1', port: simPort, username: BENCH_USER.name, secret: BENCH_USER.secret, connections: 2 }],
-    log: { level: 'silent' },
-    users: { bench: { secret: BENCH_USER.secret, read: 'all', write: 'all', writetimeout: 5000 } },
-  };
-  const { config } = await parseConfig(stringify(doc), join(dir, 'bench.yaml'), {});
-  const p = await createProxy(config, { logger: pino({ level: 'silent' }) });
+    log: { file: logFile, auditactions },
+    users: {
+      bench: { secret: BENCH_USER.secret, read: 'all', write: 'all', writetimeout: 5000 },
+      stall: { secret: STALL_USER.secret, read: 'all', write: 'all', writetimeout: STALL_WRITETIMEOUT },
+    },
+  });
+  const configFor = async (actions: string) => (await parseConfig(stringify(doc(actions)), join(dir, 'bench.yaml'), {})).config;
+  const p = await createProxy(await configFor('all'));
   const deadline = Date.now() + 10_000;
   while (!p.cluster.isReady('sim') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   const gc = (globalThis as { gc?: () => void }).gc;
+  // The audit file is read incrementally: action records and bytes so far.
+  let readTo = 0;
+  let actionRecords = 0;
+  let carry = '';
+  const buf = Buffer.alloc(1 << 20);
   serve({
     rss: () => { gc?.(); gc?.(); return process.memoryUsage().rss; },
     sessions: () => p.fanout.size,
+    /** log.auditactions, applied by a config reload as an operator would. */
+    audit: async (m) => { await p.reload(await configFor(m['actions'] as string)); return true; },
+    'audit-file': async () => {
+      await new Promise((r) => setTimeout(r, 300)); // let the last batch reach the file
+      const size = statSync(logFile).size;
+      const fd = openSync(logFile, 'r');
+      try {
+        while (readTo < size) {
+          const n = readSync(fd, buf, 0, buf.length, readTo);
+          if (n <= 0) break;
+          readTo += n;
+          const text = carry + buf.toString('latin1', 0, n);
+          const cut = text.lastIndexOf('\n') + 1;
+          carry = text.slice(cut);
+          for (let i = text.indexOf('"audit":"action"'); i >= 0 && i < cut; i = text.indexOf('"audit":"action"', i + 16)) actionRecords++;
+        }
+      } finally { closeSync(fd); }
+      return { bytes: size, actionRecords };
+    },
   });
   process.send!({ ready: true, plain: p.listeners[0]!.address.port, tls: p.listeners[1]!.address.port, ca: readFileSync(paths.ca, 'utf8') });
 }
@@ -116,6 +175,8 @@ async function load(): Promise<void> {
   let clients: LightClient[] = [];
   let lat = new Samples();
   let measuring = false;
+  let loop: ClosedLoop | undefined;
+  let stalled: { clients: LightClient[]; timer: NodeJS.Timeout; sent: number } | undefined;
   const onEvent = (sentAt: number) => { if (measuring) lat.add(nowMs() - sentAt); };
   const connectAll = async (t: Target, n: number, events: boolean, concurrency = 100) => {
     const out: LightClient[] = [];
@@ -126,28 +187,45 @@ async function load(): Promise<void> {
   };
   const closeAll = () => { for (const c of clients) c.close(); clients = []; };
   serve({
-    // Closed loop: each client sends the next action as soon as the last one is answered.
+    // One closed-loop cell: warm up 200 ms, then measure `seconds`.
     rtt: async (m) => {
-      const t = m['target'] as Target;
-      const action = m['action'] as string;
+      // `request` (header lines), or `action` (a name only, as bench/tunnel.ts passes it).
+      const request = (m['request'] as string | undefined) ?? `Action: ${m['action'] as string}\r\n`;
+      const l = new ClosedLoop(await connectAll(m['target'] as Target, m['clients'] as number, false), request);
+      await new Promise((r) => setTimeout(r, 200));
+      const w = await l.window(m['seconds'] as number);
+      await l.stop();
+      return { ...w, answered: l.answered };
+    },
+    // A closed loop that keeps running between windows (stall.ts).
+    'loop-start': async (m) => {
+      loop = new ClosedLoop(await connectAll(m['target'] as Target, m['clients'] as number, false), m['request'] as string);
+      return true;
+    },
+    'loop-window': (m) => loop!.window(m['seconds'] as number),
+    'loop-stop': async () => { const n = loop?.answered ?? 0; await loop?.stop(); loop = undefined; return n; },
+    // Clients that log in, stop reading, and keep sending `request` at `rate`/s each.
+    'stall-start': async (m) => {
+      const t = { ...(m['target'] as Target), user: STALL_USER.name, secret: STALL_USER.secret };
       const cs = await connectAll(t, m['clients'] as number, false);
-      const samples = new Samples();
-      const end = nowMs() + (m['seconds'] as number) * 1000;
-      const warm = nowMs() + 200;
-      let n = 0;
-      const started = nowMs();
-      await Promise.all(cs.map(async (c, ci) => {
-        let seq = 0;
-        while (nowMs() < end && !c.closed) {
-          const t0 = nowMs();
-          await c.action(`Action: ${action}\r\n`, `${ci}.${seq++}`);
-          const t1 = nowMs();
-          if (t0 >= warm) { samples.add(t1 - t0); n++; }
-        }
-      }));
-      const elapsed = (nowMs() - Math.max(started, warm)) / 1000;
-      for (const c of cs) c.close();
-      return { ...samples.summary(), perSecond: n / elapsed };
+      for (const c of cs) c.stopReading();
+      const text = m['request'] as string;
+      const perTick = (m['rate'] as number) / 100; // 10 ms ticks
+      let due = 0;
+      const s = { clients: cs, sent: 0, timer: setInterval(() => {
+        due += perTick;
+        for (; due >= 1; due--) for (const c of cs) { c.send(`${text}ActionID: s${s.sent}\r\n\r\n`); s.sent++; }
+      }, 10) };
+      stalled = s;
+      return cs.length;
+    },
+    'stall-stop': () => {
+      if (!stalled) return 0;
+      clearInterval(stalled.timer);
+      const open = stalled.clients.filter((c) => !c.closed).length;
+      for (const c of stalled.clients) c.close();
+      stalled = undefined;
+      return open;
     },
     subscribe: async (m) => {
       closeAll();
@@ -194,10 +272,10 @@ async function load(): Promise<void> {
   process.send!({ ready: true });
 }
 
-const roles: Record<string, () => Promise<void>> = { sim, relay, proxy, load };
+const roles: Record<string, () => Promise<void>> = { sim, relay, tlsrelay: tlsRelay, proxy, load };
 const role = roles[process.argv[2] ?? ''];
 if (!role) {
-  process.stderr.write('usage: child.js sim | relay <port> | proxy <simPort> | load\n');
+  process.stderr.write('usage: child.js sim | relay <port> | tlsrelay <port> | proxy <simPort> | load\n');
   process.exit(2);
 }
 role().catch((err: unknown) => { process.stderr.write(`bench ${process.argv[2]}: ${String(err)}\n`); process.exit(1); });

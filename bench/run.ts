@@ -1,20 +1,28 @@
-// `npm run bench [-- --quick] [-- --only rtt,fanout,connections,mixed,parser,tunnel]`
+// `npm run bench [-- --quick] [-- --only rtt,stall,fanout,mixed,connections,parser,tunnel]`
 //
 // Runs every path in the same run, interleaved per scenario:
-//   (a) direct   clients -> simulated Asterisk
-//   (b) relay    clients -> raw TCP relay (net, pipes bytes) -> sim
-//   (c) amigate  clients -> amigate plaintext -> sim
-//   (d) tls      clients -> amigate TLS -> sim
-// The sim, the relay, amigate and the load generator are separate processes
+//   (a) direct     clients -> simulated Asterisk
+//   (b) relay      clients -> raw TCP relay (net, pipes bytes) -> sim
+//   (c) amigate    clients -> amigate plaintext -> sim, as deployed: log level
+//                  info, every action audited to a file
+//   (d) amigate, audit off   the same process after a reload with log.auditactions: none
+//   (e) TLS relay  clients -> TLS terminator piping to the sim (node tls + net)
+//   (f) amigate TLS, (g) amigate TLS audit off
+// The sim, the relays, amigate and the load generator are separate processes
 // (bench/child.ts). Prints Markdown tables (absolute numbers and ratios
-// against (b) and (a) from the same run) and writes them to bench/results/.
+// against the relay of the same kind from the same run) and writes them to bench/results/.
 
-import { fork, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fmt, type LatencySummary } from './lib/stats.js';
+import { Child, sleep } from './lib/child-proc.js';
+import { out, print, ratio } from './lib/report.js';
+import { rtt, type Path } from './scenarios/rtt.js';
+import { goals } from './scenarios/goals.js';
+import { stall } from './scenarios/stall.js';
 import type { Target } from './lib/light-client.js';
 import { tunnelBench } from './tunnel.js';
 import { userEventFanout } from './userevent.js';
@@ -26,52 +34,17 @@ const onlyArg = args.indexOf('--only');
 const ONLY = onlyArg >= 0 ? new Set(args[onlyArg + 1]!.split(',')) : undefined;
 const want = (s: string) => ONLY === undefined || ONLY.has(s);
 
-const out: string[] = [];
-function print(line = ''): void { console.log(line); out.push(line); }
-
-class Child {
-  readonly proc: ChildProcess;
-  private nextId = 0;
-  private readonly waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  readonly ready: Promise<Record<string, unknown>>;
-
-  constructor(role: string, extra: string[] = [], execArgv: string[] = []) {
-    this.proc = fork(join(here, 'child.js'), [role, ...extra], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    this.ready = new Promise((resolve, reject) => {
-      this.proc.on('message', (raw) => {
-        const m = raw as { id?: number; ready?: boolean; ok?: boolean; result?: unknown; error?: string };
-        if (m.ready) { resolve(m as Record<string, unknown>); return; }
-        const w = this.waiting.get(m.id!);
-        if (!w) return;
-        this.waiting.delete(m.id!);
-        if (m.ok) w.resolve(m.result); else w.reject(new Error(m.error));
-      });
-      this.proc.on('exit', (code) => reject(new Error(`${role} exited ${code}`)));
-    });
-  }
-
-  call<T>(cmd: string, params: Record<string, unknown> = {}): Promise<T> {
-    const id = ++this.nextId;
-    return new Promise<T>((resolve, reject) => {
-      this.waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.proc.send({ id, cmd, ...params });
-    });
-  }
-
-  kill(): void { this.proc.kill(); }
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-interface Path { key: 'a' | 'b' | 'c' | 'd'; name: string; target: Target }
+/** Getvar of a global variable: forwarded on every path, answered by the sim at once (the issue's measure). */
+const GETVAR = 'Action: Getvar\r\nVariable: BENCHVAR\r\n';
 
 async function main(): Promise<void> {
   const started = Date.now();
   const cpus = os.cpus();
   print(`# amigate benchmark ${QUICK ? '(--quick)' : ''}`);
   print('');
-  print(`machine: ${os.type()} ${os.release()} ${os.arch()}, ${cpus.length} x ${cpus[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}; ${new Date().toISOString()}`);
-  print('processes: sim, relay, amigate and load generator are separate; all share this machine\'s cores.');
+  print(`machine: ${os.type()} ${os.release()} ${os.arch()}, ${cpus.length} x ${cpus[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}; ${new Date().toISOString()}; load average before: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  print('processes: sim, relays, amigate and load generator are separate; all share this machine\'s cores.');
+  print('amigate runs as deployed: default log level (info), log.file, every action audited (log.auditactions: all) unless a path says "audit off".');
   print('');
 
   if (want('parser')) {
@@ -85,29 +58,62 @@ async function main(): Promise<void> {
   const sim = new Child('sim');
   const simPort = (await sim.ready)['port'] as number;
   const relay = new Child('relay', [String(simPort)]);
+  const tlsRelay = new Child('tlsrelay', [String(simPort)]);
   // BENCH_PROFILE=1: amigate runs under --cpu-prof (profile in bench/results/prof/ at the end).
   const prof = process.env['BENCH_PROFILE'] ? ['--cpu-prof', `--cpu-prof-dir=${join(here, '../../bench/results/prof')}`] : [];
   const proxy = new Child('proxy', [String(simPort)], ['--expose-gc', ...prof]);
   const load = new Child('load');
-  const [r, p] = await Promise.all([relay.ready, proxy.ready, load.ready]);
+  const [r, tr, p] = await Promise.all([relay.ready, tlsRelay.ready, proxy.ready, load.ready]);
   const user = { user: 'bench', secret: 'bench-secret' };
-  const paths: Path[] = [
-    { key: 'a', name: 'direct', target: { port: simPort, ...user } },
-    { key: 'b', name: 'relay', target: { port: r['port'] as number, ...user } },
-    { key: 'c', name: 'amigate', target: { port: p['plain'] as number, ...user } },
-    { key: 'd', name: 'amigate TLS', target: { port: p['tls'] as number, tls: { ca: p['ca'] as string }, ...user } },
+  const plain = (port: unknown) => ({ port: port as number, ...user });
+  const tls = (port: unknown, ca: unknown) => ({ port: port as number, tls: { ca: ca as string }, ...user });
+  const all: Path[] = [
+    { key: 'a', name: 'direct', target: plain(simPort), kind: 'plain', via: 'direct' },
+    { key: 'b', name: 'relay', target: plain(r['port']), kind: 'plain', via: 'relay' },
+    { key: 'c', name: 'amigate', target: plain(p['plain']), kind: 'plain', via: 'amigate', audit: 'all' },
+    { key: 'd', name: 'amigate, audit off', target: plain(p['plain']), kind: 'plain', via: 'amigate', audit: 'none' },
+    { key: 'e', name: 'TLS relay', target: tls(tr['port'], tr['ca']), kind: 'tls', via: 'relay' },
+    { key: 'f', name: 'amigate TLS', target: tls(p['tls'], p['ca']), kind: 'tls', via: 'amigate', audit: 'all' },
+    { key: 'g', name: 'amigate TLS, audit off', target: tls(p['tls'], p['ca']), kind: 'tls', via: 'amigate', audit: 'none' },
   ];
+  const key = (k: string) => all.find((x) => x.key === k)!;
+  // The event scenarios: direct, relay, and amigate with the audit on, plain and TLS.
+  const paths = ['a', 'b', 'c', 'f'].map(key);
   try {
-    if (want('rtt')) await rtt(load, paths);
+    if (want('rtt')) {
+      const fileBefore = await proxy.call<{ actionRecords: number }>('audit-file');
+      const res = await rtt({ load, proxy, sim }, all, {
+        label: 'Getvar', request: GETVAR, clients: [1, 10, 100], seconds: QUICK ? 0.4 : 1.5, reps: QUICK ? 1 : 3,
+        note: 'Getvar is forwarded on every path (parse, policy, ActionID rewrite, pool, restore, audit record). The 100 clients use colliding ActionIDs (each counts 0, 1, 2…). '
+          + 'Ratios compare each path with the relay of its own kind: plain paths with (b), TLS paths with (e).',
+      });
+      await proxy.call('audit', { actions: 'all' });
+      const file = await proxy.call<{ actionRecords: number; bytes: number }>('audit-file');
+      goals(res, all);
+      const written = file.actionRecords - fileBefore.actionRecords;
+      print(`Audit file: ${fmt(written)} action records written for ${fmt(res.auditedAnswered)} actions answered on the audited paths (${written === res.auditedAnswered ? 'complete' : '**records missing or extra**'}); the file holds ${fmt(file.bytes / 2 ** 20, 1)} MiB.`);
+      print('');
+      if (!QUICK) {
+        await rtt({ load, proxy, sim }, ['a', 'b', 'c', 'e', 'f'].map(key), {
+          label: 'Ping', request: 'Action: Ping\r\n', clients: [1, 10, 100], seconds: 1, reps: 1,
+          note: 'amigate answers Ping itself (issue 3), so through amigate this is the proxy hop alone (audited); direct and the relays reach the sim.',
+        });
+        await proxy.call('audit', { actions: 'all' });
+      }
+    }
+    if (want('stall')) {
+      await proxy.call('audit', { actions: 'all' });
+      await stall(load, [key('a'), key('c')], { request: GETVAR, stalledCounts: [1, 10], seconds: QUICK ? 0.6 : 1.5, reps: QUICK ? 1 : 2, rate: 200 });
+    }
     if (want('fanout')) await fanout(load, sim, paths);
     if (want('userevent')) await userEventFanout(load, paths, print, QUICK);
     if (want('mixed')) await mixed(load, sim, paths);
-    if (want('tunnel')) await tunnelBench(load, paths[2]!.target, paths[3]!.target as Target & { tls: { ca: string } }, print, QUICK);
-    if (want('connections')) await connections(load, proxy, paths[3]!);
+    if (want('connections')) await connections(load, proxy, key('f'));
+    if (want('tunnel')) await tunnelBench(load, key('c').target, key('f').target as Target & { tls: { ca: string } }, print, QUICK);
   } finally {
     if (prof.length > 0) await proxy.call('exit').catch(() => undefined);
     await sleep(prof.length > 0 ? 500 : 0);
-    for (const c of [load, proxy, relay, sim]) c.kill();
+    for (const c of [load, proxy, relay, tlsRelay, sim]) c.kill();
   }
   print(`total time: ${((Date.now() - started) / 1000).toFixed(0)} s`);
   const dir = join(here, '../../bench/results');
@@ -115,34 +121,6 @@ async function main(): Promise<void> {
   const file = join(dir, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}${QUICK ? '-quick' : ''}.md`);
   writeFileSync(file, out.join('\n') + '\n');
   console.log(`\nwritten to ${file}`);
-}
-
-const ratio = (x: number, base: number) => (Number.isFinite(x) && Number.isFinite(base) && base > 0 ? (x / base).toFixed(2) : '-');
-
-async function rtt(load: Child, paths: Path[]): Promise<void> {
-  const seconds = QUICK ? 0.5 : 2;
-  for (const action of ['Ping', 'CoreStatus']) {
-    print(`## Action round trip: ${action}, closed loop (${seconds} s per cell)`);
-    print('');
-    print(action === 'Ping'
-      ? 'amigate answers Ping itself (issue 3), so through amigate this is the proxy hop alone; direct and relay reach the sim.'
-      : 'CoreStatus is forwarded to the sim on every path: the full proxy path (parse, policy, ActionID rewrite, pool, restore).');
-    print('');
-    // Warm every path up first (JIT, pools, buffers), unmeasured: otherwise the
-    // first path to run an action pays for compiling its code.
-    for (const path of paths) await load.call('rtt', { target: path.target, clients: 10, seconds: 0.3, action });
-    print('| clients | path | actions/s | p50 ms | p99 ms | max ms | p50 / relay | p99 / relay | p50 / direct |');
-    print('|---:|---|---:|---:|---:|---:|---:|---:|---:|');
-    for (const clients of QUICK ? [1, 100] : [1, 10, 100]) {
-      const res = new Map<string, LatencySummary & { perSecond: number }>();
-      for (const path of paths) res.set(path.key, await load.call('rtt', { target: path.target, clients, seconds, action }));
-      for (const path of paths) {
-        const x = res.get(path.key)!;
-        print(`| ${clients} | (${path.key}) ${path.name} | ${fmt(x.perSecond)} | ${x.p50.toFixed(3)} | ${x.p99.toFixed(3)} | ${x.max.toFixed(1)} | ${ratio(x.p50, res.get('b')!.p50)} | ${ratio(x.p99, res.get('b')!.p99)} | ${ratio(x.p50, res.get('a')!.p50)} |`);
-      }
-    }
-    print('');
-  }
 }
 
 interface FanoutResult { received: number; dropped: number; p50: number; p99: number; max: number; expected: number; rate: number; seconds: number }
@@ -188,7 +166,7 @@ async function fanout(load: Child, sim: Child, paths: Path[]): Promise<void> {
   print('');
   print('| path | rates tried (events/s -> loss, p99 ms) | saturation events/s | deliveries/s there |');
   print('|---|---|---:|---:|');
-  for (const path of paths.filter((x) => x.key !== 'd')) {
+  for (const path of paths.filter((x) => x.kind !== 'tls')) {
     const tried: string[] = [];
     let best = 0;
     const rates = [1000, 2000, 4000, 8000, 16000, 32000];

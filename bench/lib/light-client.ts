@@ -30,7 +30,13 @@ export class LightClient {
     socket.setEncoding('latin1');
     socket.on('data', (d: string) => this.data(d));
     socket.on('error', () => {});
-    socket.on('close', () => { this.closed = true; });
+    socket.on('close', () => {
+      // A closed socket answers nothing: the pending action resolves, so no loop hangs on it.
+      this.closed = true;
+      const p = this.pending;
+      this.pending = undefined;
+      p?.resolve();
+    });
   }
 
   static connect(t: Target): Promise<LightClient> {
@@ -91,6 +97,16 @@ export class LightClient {
     if (b.slice(idAt + 10, idEnd) !== p.id) return;
     this.pending = undefined;
     p.resolve();
+  }
+
+  /** Stop reading (the kernel buffers fill, then the peer's writes back up): a stalled client. */
+  stopReading(): void {
+    this.socket.pause();
+  }
+
+  /** Write raw text, not waiting for anything. */
+  send(text: string): void {
+    this.socket.write(text);
   }
 
   close(): void {

@@ -5,8 +5,9 @@
 // (usernames, ActionIDs, header values) are bounded in length; Secret and Key
 // are censored here, by header name in any case, before pino's redaction.
 
-import type pino from 'pino';
-import { redactHeaders, type HeaderObject } from './logger.js';
+import pino from 'pino';
+import { FAST_JSON, redactHeaders, type HeaderObject } from './logger.js';
+import { MAX_ID, actionMembers, clip, isoTime, ms } from './audit-json.js';
 
 export type AuditType =
   | 'connectionOpened' | 'connectionRejected' | 'tlsHandshake'
@@ -46,6 +47,8 @@ export interface ActionFields extends SessionFields {
   action: string;
   /** The client's header pairs (AmiMessage.entries()); selected and redacted here. */
   headers?: ReadonlyArray<readonly [string, string]>;
+  /** The client's raw header lines (AmiMessage.lines), read like entries(); used instead of `headers` when given. */
+  lines?: readonly string[];
   /** The client's own ActionID; taken from `headers` when not given. */
   actionId?: string | undefined;
   result: ActionResult | (string & {});
@@ -78,17 +81,6 @@ export interface AuditOptions {
   maxHeaders?: number;
   /** Which action records to write: every one, only denied ones, or none. @default 'all' */
   actions?: 'all' | 'denied' | 'none';
-}
-
-/** Usernames and ActionIDs are client data; 128 characters is enough for any real one. */
-const MAX_ID = 128;
-
-function clip(s: string, max: number): string {
-  return s.length <= max ? s : `${s.slice(0, max)}…[+${s.length - max}]`;
-}
-
-function ms(n: number): number {
-  return Math.round(n * 1000) / 1000;
 }
 
 /** Session fields in a fixed order, optional ones only when present. */
@@ -173,7 +165,7 @@ export function action(f: ActionFields, opts: AuditOptions = {}): AuditRecord {
   const allow = opts.headers ? new Set(opts.headers.map((h) => h.toLowerCase())) : undefined;
   const maxHeaders = opts.maxHeaders ?? 32;
   const maxValue = opts.maxValueLength ?? 256;
-  for (const [name, value] of f.headers ?? []) {
+  for (const [name, value] of f.lines ? linePairs(f.lines) : f.headers ?? []) {
     const lower = name.toLowerCase();
     if (lower === 'action') continue;
     if (lower === 'actionid') { actionId ??= value; continue; }
@@ -199,6 +191,17 @@ export function action(f: ActionFields, opts: AuditOptions = {}): AuditRecord {
   return r;
 }
 
+/** `Name: value` lines as AmiMessage.entries() reads them: lines without a name skipped, leading blanks of the value skipped. */
+function* linePairs(lines: readonly string[]): Iterable<readonly [string, string]> {
+  for (const l of lines) {
+    const c = l.indexOf(':');
+    if (c <= 0) continue;
+    let j = c + 1;
+    while (j < l.length && l.charCodeAt(j) < 33) j++;
+    yield [l.slice(0, c), l.slice(j)];
+  }
+}
+
 const MESSAGES: Record<AuditType, string> = {
   'connectionOpened': 'connection opened',
   'connectionRejected': 'connection rejected',
@@ -213,14 +216,24 @@ const MESSAGES: Record<AuditType, string> = {
   'eventDelivered': 'event delivered',
 };
 
-/** Writes audit records on a child logger bound to `stream: "audit"`. */
+/**
+ * Writes audit records on a child logger bound to `stream: "audit"`. On a
+ * logger from createLogger() (JSON lines, our formatters), `action` records,
+ * one per action, skip pino's object walk: audit-json.ts builds the same line
+ * and it goes to the same destination, in order with every other line.
+ */
 export class Audit {
   readonly logger: pino.Logger;
   private opts: AuditOptions;
+  private readonly fast: { stream: pino.DestinationStream; bindings: string } | undefined;
 
   constructor(logger: pino.Logger, opts: AuditOptions = {}) {
     this.logger = logger.child({ stream: 'audit' });
     this.opts = opts;
+    const l = this.logger as unknown as Record<symbol, unknown>;
+    this.fast = l[FAST_JSON] === true
+      ? { stream: l[pino.symbols.streamSym] as pino.DestinationStream, bindings: l[pino.symbols.chindingsSym] as string }
+      : undefined;
   }
 
   /** Replace the options (log.auditheaders, log.auditactions, log.sensitive on a config reload); the next record uses them. */
@@ -252,6 +265,8 @@ export class Audit {
 
   action(f: ActionFields): void {
     if (!this.wantsAction(f.result)) return;
-    this.write(f.result === 'denied' ? 'warn' : 'info', action(f, this.opts));
+    const level = f.result === 'denied' ? 'warn' : 'info';
+    if (this.fast === undefined) { this.write(level, action(f, this.opts)); return; }
+    this.fast.stream.write(`{"level":"${level}","time":"${isoTime()}"${this.fast.bindings},"audit":"action"${actionMembers(f, this.opts, f.lines)},"msg":"action"}\n`);
   }
 }

@@ -13,8 +13,16 @@
 import pino from 'pino';
 import pretty from 'pino-pretty';
 import { Writable } from 'node:stream';
+import { LogFile, type LogFileOptions } from './log-file.js';
 
 export const CENSOR = '[REDACTED]';
+
+/**
+ * Set on loggers from createLogger() whose lines are plain JSON with our
+ * formatters and no extra redact paths: Audit may write its `action` lines
+ * itself (audit-json.ts). Children inherit it (pino children are Object.create(parent)).
+ */
+export const FAST_JSON: unique symbol = Symbol('amigate.fastJson');
 
 /**
  * Exact pino redact paths (no wildcards: see the header). censorSecrets()
@@ -55,6 +63,8 @@ export interface LoggerOptions {
   redact?: readonly string[];
   /** `name` field on every line. @default 'amigate' */
   name?: string;
+  /** Buffering of `file` (bounds, batching); tests use small ones. @default LogFile's defaults */
+  fileOptions?: Omit<LogFileOptions, 'onDropped' | 'onError'>;
 }
 
 /** An object with `entries()`, i.e. an AmiMessage, without importing the protocol layer's class. */
@@ -98,13 +108,27 @@ export function createLogger(opts: LoggerOptions = {}): pino.Logger {
       sync: true,
     });
   } else if (opts.file !== undefined) {
-    // Asynchronous writes (no buffering delay); pino's destination flushes on exit.
-    dest = pino.destination({ dest: opts.file, mkdir: true, sync: false });
+    // Batched, off the event loop, bounded (log-file.ts); written out on exit.
+    const file = new LogFile(opts.file, {
+      ...opts.fileOptions,
+      onDropped: (lines, reason) => logger.error({ droppedLines: lines, reason, file: opts.file }, 'log lines dropped: the log file did not take them'),
+      onError: (err) => process.stderr.write(`amigate: cannot write the log file ${opts.file}: ${err.code ?? err.message}; lines are dropped and counted (amigate_log_lines_dropped_total) until it works again\n`),
+    });
+    dest = file;
   } else {
     dest = pino.destination({ dest: 1, sync: true });
   }
-  return pino(options, dest);
+  const logger = pino(options, dest);
+  if (!opts.pretty && (opts.redact ?? []).length === 0) (logger as unknown as Record<symbol, unknown>)[FAST_JSON] = true;
+  return logger;
 }
+
+/** The log file behind a logger from createLogger({ file }), if any. */
+export function logFileOf(logger: pino.Logger): LogFile | undefined {
+  const s = (logger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym];
+  return s instanceof LogFile ? s : undefined;
+}
+
 
 function isPlain(v: unknown): v is Record<string, unknown> {
   if (typeof v !== 'object' || v === null) return false;

@@ -29,10 +29,11 @@ export class SessionObserver {
         break;
       case 'action':
         this.metrics.action(ev.action, ev.result, ev.latencyMs / 1000 - (ev.upstreamMs ?? 0) / 1000, ev.upstreamMs !== undefined ? ev.upstreamMs / 1000 : undefined);
+        // One flat object, raw lines (no entries() copy): this runs once per action (issue 12).
         if (this.audit.wantsAction(ev.result)) this.audit.action({
-          ...base, user: s.user?.name, action: ev.action, headers: ev.msg.entries(), result: ev.result,
-          ...(ev.rule ? { rule: ev.rule } : {}), ...(ev.upstream ? { upstream: ev.upstream } : {}),
-          latencyMs: round(ev.latencyMs), ...(ev.upstreamMs !== undefined ? { upstreamMs: round(ev.upstreamMs) } : {}),
+          session: base.session, remote: base.remote, listener: base.listener, user: s.user?.name, action: ev.action, lines: ev.msg.lines, result: ev.result,
+          rule: ev.rule || undefined, upstream: ev.upstream || undefined,
+          latencyMs: round(ev.latencyMs), upstreamMs: ev.upstreamMs !== undefined ? round(ev.upstreamMs) : undefined,
         });
         break;
       case 'limit':
