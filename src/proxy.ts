@@ -26,7 +26,7 @@ import type { Config, ListenerTlsConfig, LogConfig } from './config/schema.js';
 import { UserStore } from './auth/user-store.js';
 import { LoginThrottle, certificateMatches } from './auth/authenticator.js';
 import { ActionPrivilegeTable } from './policy/action-privileges.js';
-import { createLogger } from './observability/logger.js';
+import { createLogger, logFileOf } from './observability/logger.js';
 import { Audit, type AuditOptions } from './observability/audit.js';
 import { Metrics } from './observability/metrics.js';
 import { SessionObserver } from './observability/session-observer.js';
@@ -63,9 +63,12 @@ export class Proxy {
   private booted: { uptime: number; lastReload: number; at: number } | undefined;
   private readonly drainTimeoutMs: number;
   private closing = false;
+  /** The logger was made here (no opts.logger): close() also writes out and closes its file. */
+  private readonly ownsLogger: boolean;
 
   constructor(config: Config, opts: ProxyOptions = {}) {
     this.config = config;
+    this.ownsLogger = opts.logger === undefined;
     this.logger = opts.logger ?? createLogger({ level: config.log.level, ...(config.log.file ? { file: config.log.file } : {}), pretty: config.log.pretty });
     this.metrics = new Metrics({ listeners: config.listeners.map((l) => l.name), upstreams: config.upstreams.map((u) => u.name) });
     this.audit = new Audit(this.logger, auditOptions(config.log));
@@ -106,6 +109,7 @@ export class Proxy {
     this.metrics.setStatsSource(() => ({
       pending: this.router.pendingCount, cluster: this.cluster.stats(), sessions: this.registry.size, fanout: this.fanout.stats, router: this.router.stats,
       sessionQueueBytesMax: () => this.registry.maxQueuedBytes(),
+      logLinesDropped: logFileOf(this.logger)?.dropped,
     }));
   }
 
@@ -198,6 +202,7 @@ export class Proxy {
     await this.admin?.close();
     this.logger.info('stopped');
     this.logger.flush?.();
+    if (this.ownsLogger) await logFileOf(this.logger)?.stop();
   }
 
   /** Apply a new config: users, policies and certificates, without dropping sessions. */

@@ -1,11 +1,12 @@
 // `amigate [start] --config FILE [--pretty]`: run the proxy until a signal.
-// SIGHUP (via main.ts) reloads the file; an invalid file is rejected with a
-// clear log line and the running configuration stays in force.
+// SIGHUP (via main.ts) reopens log.file (logrotate) and reloads the config;
+// an invalid file is rejected with a clear log line and the running
+// configuration stays in force. SIGTERM drains, then writes out the log.
 
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load.js';
 import { createProxy } from '../proxy.js';
-import { createLogger } from '../observability/logger.js';
+import { createLogger, logFileOf } from '../observability/logger.js';
 import { UsageError } from '../errors.js';
 import type { CliIo, CliResult } from './types.js';
 
@@ -17,9 +18,16 @@ export async function run(args: string[], io: CliIo): Promise<CliResult> {
   const logger = createLogger({ level: config.log.level, ...(config.log.file ? { file: config.log.file } : {}), pretty: values.pretty || config.log.pretty });
   for (const w of warnings) logger.warn(w);
   const proxy = await createProxy(config, { logger });
+  const logFile = logFileOf(logger);
   return {
-    close: (reason) => proxy.close(reason),
+    // Every line written before the process exits: the audit of the drain included.
+    close: async (reason) => {
+      await proxy.close(reason);
+      await logFile?.stop();
+    },
     reload: async () => {
+      // logrotate: the file is reopened first, so the reload's own lines go to the new one; nothing buffered is lost.
+      logFile?.reopen();
       try {
         const next = await loadConfig(file, io.env);
         for (const w of next.warnings) logger.warn(w);

@@ -61,6 +61,8 @@ export class LogFile {
   dropped = 0;
   /** Lines written to the file. */
   written = 0;
+  /** write(2) calls that wrote lines (batches). */
+  batches = 0;
 
   constructor(path: string, opts: LogFileOptions = {}) {
     this.path = path;
@@ -76,6 +78,9 @@ export class LogFile {
       process.on('exit', () => { for (const f of open) f.flushSync(); });
     }
   }
+
+  /** What waits in memory for the file now (UTF-16 units). */
+  get bufferedBytes(): number { return this.bytes; }
 
   /** pino's DestinationStream: one whole line per call. */
   write(line: string): void {
@@ -99,20 +104,23 @@ export class LogFile {
     if (cb) { void this.drained().then(() => cb()); return; }
     if (this.timer !== undefined) { clearTimeout(this.timer); this.timer = undefined; }
     if (this.writing || this.closed) return;
-    if (this.reopenWanted) this.doReopen();
+    if (this.reopenWanted && this.chunks.length === 0) this.doReopen();
     if (this.chunks.length === 0) { this.wake(); return; }
     const lines = this.chunks.length;
     const buf = Buffer.from(this.chunks.length === 1 ? this.chunks[0]! : this.chunks.join(''), 'utf8');
     this.chunks = [];
     this.bytes = 0;
     this.writing = true;
-    this.writeAll(buf, 0, lines);
+    // Lines logged before a SIGHUP go to the old file, the ones after it to the new one.
+    this.writeAll(buf, 0, lines, this.reopenWanted);
   }
 
-  private writeAll(buf: Buffer, offset: number, lines: number): void {
+  private writeAll(buf: Buffer, offset: number, lines: number, reopenAfter: boolean): void {
     write(this.fd, buf, offset, buf.length - offset, null, (err, n) => {
-      if (!err && offset + n < buf.length) { this.writeAll(buf, offset + n, lines); return; }
+      if (!err && offset + n < buf.length) { this.writeAll(buf, offset + n, lines, reopenAfter); return; }
       this.writing = false;
+      this.batches++;
+      if (reopenAfter) this.doReopen();
       if (err) {
         // ENOSPC, EIO, EBADF…: this batch is lost; count it and keep going, the next batch retries.
         if (this.unreported === 0) this.opts.onError?.(err);

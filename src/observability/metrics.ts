@@ -53,6 +53,8 @@ export interface MetricsStats {
   router?: { dropped: Readonly<Record<string, number>> };
   /** The largest output queue (bytes) of any open session now; called only when the gauge is scraped. */
   sessionQueueBytesMax?: () => number;
+  /** Log lines (audit records included) log.file could not take: its buffer was full or a write failed. */
+  logLinesDropped?: number | undefined;
 }
 
 export interface MetricsOptions {
@@ -256,6 +258,15 @@ export class Metrics {
         if (!servers) return;
         this.reset();
         for (const srv of servers) this.set({ upstream: srv.name }, srv.pending ?? 0);
+      },
+    });
+    new Counter({
+      name: 'amigate_log_lines_dropped_total', help: 'Log lines, audit records included, that log.file could not take (its buffer was full or a write failed).',
+      registers,
+      collect() {
+        const n = self.stats()?.logLinesDropped;
+        this.reset();
+        this.inc(n ?? 0);
       },
     });
     new Gauge({
