@@ -3,6 +3,10 @@
 //   socket 'data' -> session.input() (ends a WaitEvent) -> AmiParser -> session.receive()
 //   session -> send()/event() -> Writer (corked per tick, bounded queue, writetimeout) -> socket
 //
+// Backpressure: while the Writer is congested (the client does not read), the
+// socket is not read either and the core starts no new action; the Writer's
+// drain resumes both (issue 12).
+//
 // It decides nothing: every rule lives in the session core (session/session.ts).
 
 import type { Duplex } from 'node:stream';
@@ -29,6 +33,9 @@ export class StreamTransport implements Transport {
   private readonly maxQueueBytes: number;
   private writer: Writer;
   private session!: TransportSession;
+  /** Paused by the core (too many pending actions) / because the output is congested. */
+  private pausedByCore = false;
+  private pausedForOutput = false;
 
   constructor(socket: Duplex, opts: StreamTransportOptions) {
     this.socket = socket;
@@ -44,6 +51,10 @@ export class StreamTransport implements Transport {
     socket.on('data', (chunk: Buffer) => {
       session.input();
       this.parser.write(chunk);
+      if (this.writer.congested && !this.pausedForOutput) {
+        this.pausedForOutput = true;
+        socket.pause();
+      }
     });
     socket.on('end', () => session.destroy('client-closed'));
     socket.on('close', () => session.destroy('client-closed'));
@@ -53,6 +64,7 @@ export class StreamTransport implements Transport {
   get queuedBytes(): number { return this.writer.queuedBytes; }
   get highWater(): number { return this.writer.highWater; }
   get eventsQueued(): number { return this.writer.eventsQueued; }
+  get congested(): boolean { return this.writer.congested; }
 
   banner(line: string): void { this.writer.write(line + '\r\n'); }
   send(msg: AmiMessage): void { this.writer.write(msg.toBuffer()); }
@@ -65,8 +77,24 @@ export class StreamTransport implements Transport {
     this.writer = this.newWriter(user.writeTimeoutMs);
   }
 
-  pause(): void { this.socket.pause(); }
-  resume(): void { this.socket.resume(); }
+  pause(): void {
+    this.pausedByCore = true;
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.pausedByCore = false;
+    if (!this.pausedForOutput) this.socket.resume();
+  }
+
+  /** The client took its output: read it again, and let the core take the next request. */
+  private drained(): void {
+    if (this.pausedForOutput) {
+      this.pausedForOutput = false;
+      if (!this.pausedByCore) this.socket.resume();
+    }
+    this.session.outputDrained();
+  }
   end(): void { this.socket.end(); }
 
   destroy(): void {
@@ -79,6 +107,7 @@ export class StreamTransport implements Transport {
       writeTimeoutMs,
       maxQueueBytes: this.maxQueueBytes,
       onSlow: (info) => this.session.slow(info),
+      onDrain: () => this.drained(),
     });
   }
 }

@@ -5,6 +5,11 @@
 // timer: if the client has not drained within `writeTimeoutMs` (Asterisk's
 // writetimeout, S27) or the queue passes `maxQueueBytes`, it is a slow consumer
 // and is dropped; nobody else waits for it.
+//
+// Until then the session stops reading the client while `congested` (over the
+// socket's high-water mark) and starts again on `onDrain`: like an Asterisk
+// session thread blocked in write(), which reads no more input, a stalled
+// client cannot make the proxy forward and answer its actions (issue 12).
 
 import type { Duplex } from 'node:stream';
 
@@ -15,10 +20,12 @@ export interface WriterOptions {
   maxQueueBytes: number;
   /** Called once when the client is dropped for being slow. */
   onSlow(info: { queuedBytes: number; reason: 'timeout' | 'queue-full' }): void;
+  /** Called when the socket drained after being congested. @default none */
+  onDrain?: () => void;
 }
 
 export class Writer {
-  private readonly socket: Duplex & { writableLength: number };
+  private readonly socket: Duplex & { writableLength: number; writableNeedDrain: boolean };
   private readonly opts: WriterOptions;
   private corked = false;
   private timer: NodeJS.Timeout | undefined;
@@ -33,12 +40,15 @@ export class Writer {
   private readonly onEventFlushed = (): void => { this.eventsFlushed++; };
 
   constructor(socket: Duplex, opts: WriterOptions) {
-    this.socket = socket as Duplex & { writableLength: number };
+    this.socket = socket as Duplex & { writableLength: number; writableNeedDrain: boolean };
     this.opts = opts;
     socket.on('drain', () => this.onDrain());
   }
 
   get queuedBytes(): number { return this.socket.writableLength; }
+
+  /** Over the socket's high-water mark (a write returned false) and not drained since: read no more from this client. */
+  get congested(): boolean { return this.socket.writableNeedDrain; }
 
   /** Events written but not yet flushed to the kernel (amigate_events_dropped_total counts them when a session dies). */
   get eventsQueued(): number { return this.eventsWritten - this.eventsFlushed; }
@@ -89,6 +99,7 @@ export class Writer {
   private onDrain(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    if (!this.dead) this.opts.onDrain?.();
   }
 
   private slow(reason: 'timeout' | 'queue-full'): void {

@@ -12,6 +12,7 @@
 // │                         session.abortWait()    end a WaitEvent silently     │
 // │                                                (HTTP: a 2nd waitevent)      │
 // │                         session.slow(info)     output stuck: drop it        │
+// │                         session.outputDrained() congested output drained   │
 // │                         session.end(cause)     close after queued output    │
 // │                         session.destroy(cause) the wire is gone             │
 // │   and reads             session.status / user / id / conn                   │
@@ -43,6 +44,8 @@ export interface TransportSession {
   input(): void;
   abortWait(): boolean;
   slow(info: { queuedBytes: number; reason: string }): void;
+  /** The output that was `congested` drained: take the next request again. */
+  outputDrained(): void;
   end(cause: string): void;
   destroy(cause: string): void;
 }
@@ -61,6 +64,13 @@ export interface Transport {
   readonly highWater: number;
   /** Events accepted but not yet on the wire: lost if the session dies now. */
   readonly eventsQueued: number;
+  /**
+   * The client is not taking its output (over the high-water mark): the core
+   * starts no new action until the transport calls outputDrained(), and the
+   * transport reads no more input meanwhile. Backpressure, as an Asterisk
+   * session thread blocked in write() (issue 12). Absent: never congested.
+   */
+  readonly congested?: boolean;
   /** Called once by the AmiSession constructor. */
   attach(session: TransportSession): void;
   /** The greeting line of a stream (S1); a transport without one ignores it. */

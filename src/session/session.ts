@@ -165,8 +165,14 @@ export class AmiSession implements SessionHandle, TransportSession, ActionContex
     }
   }
 
+  /** The transport's congested output drained (backpressure): go on with the queued requests. */
+  outputDrained(): void {
+    if (this.isOpen()) this.pump();
+  }
+
   private drain(): void {
-    while (this.busy === false && this.queue.length > 0 && this.status !== 'closing' && this.status !== 'closed') {
+    // Not while the output is congested: the next action waits for the drain, as in Asterisk.
+    while (this.busy === false && this.queue.length > 0 && this.status !== 'closing' && this.status !== 'closed' && this.transport.congested !== true) {
       const msg = this.queue.shift()!;
       this.ended = false;
       try {

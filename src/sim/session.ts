@@ -9,7 +9,9 @@
 //         ─▶ pending, flushed only between actions, so never inside a list
 //
 // Unauthenticated sockets are closed silently after authtimeout (S7). A socket
-// that will not take a write for writetimeout ms is dropped (S27).
+// that will not take a write for writetimeout ms is dropped (S27); until then
+// the session reads and answers nothing more, as a session thread blocked in
+// write() does.
 
 import type net from 'node:net';
 import { AmiParser } from '../protocol/parser.js';
@@ -58,12 +60,20 @@ export class SimSession implements EventSink, SimActionSession {
     this.sessionId = '0x7f89' + (0x10011a0 + n * 0x1000).toString(16);
     socket.setNoDelay(true);
     this.parser = new AmiParser({ onMessage: (m) => this.onMessage(m) });
-    socket.on('data', (chunk: Buffer) => this.parser.write(chunk));
+    socket.on('data', (chunk: Buffer) => {
+      this.parser.write(chunk);
+      // A session thread blocked in write() reads nothing more: stop reading until the client drains.
+      if (socket.writableNeedDrain) socket.pause();
+    });
     socket.on('error', () => { /* 'close' follows */ });
     socket.on('close', () => this.cleanup());
     socket.on('drain', () => {
       if (this.drainTimer !== undefined) clearTimeout(this.drainTimer);
       this.drainTimer = undefined;
+      if (!this.pbx.hung && !this.closed) {
+        socket.resume();
+        this.pump();
+      }
     });
     this.armAuthTimer(pbx.settings.authTimeoutMs);
     if (pbx.hung) socket.pause();
@@ -130,7 +140,8 @@ export class SimSession implements EventSink, SimActionSession {
   }
 
   private pump(): void {
-    while (!this.busy && !this.closed && !this.pbx.hung && this.inbox.length > 0) {
+    // Like Asterisk's session thread, which is blocked in write() while the client does not read.
+    while (!this.busy && !this.closed && !this.pbx.hung && this.inbox.length > 0 && !this.socket.writableNeedDrain) {
       const msg = this.inbox.shift()!;
       // do_message() runs process_events() before it reads the next request.
       this.flushEvents();
