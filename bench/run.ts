@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --only rtt,stall,fanout,mixed,connections,parser,tunnel]`
+// `npm run bench [-- --quick] [-- --only rtt,stall,fanout,userevent,mixed,connections,parser,tunnel]`
 //
 // Runs every path in the same run, interleaved per scenario:
 //   (a) direct     clients -> simulated Asterisk
@@ -103,7 +103,7 @@ async function main(): Promise<void> {
     }
     if (want('stall')) {
       await proxy.call('audit', { actions: 'all' });
-      await stall(load, [key('a'), key('c')], { request: GETVAR, stalledCounts: [1, 10], seconds: QUICK ? 0.6 : 1.5, reps: QUICK ? 1 : 2, rate: 200 });
+      await stall(load, (x) => (x.via === 'direct' ? sim : proxy), [key('a'), key('c')], { request: GETVAR, stalledCounts: [1, 10], seconds: QUICK ? 0.6 : 1.5, reps: QUICK ? 1 : 2, rate: 200, settle: QUICK ? 2 : 3.5 });
     }
     if (want('fanout')) await fanout(load, sim, paths);
     if (want('userevent')) await userEventFanout(load, paths, print, QUICK);
