@@ -6,6 +6,9 @@
 //   2. censorSecrets() as pino's log formatter: secret-named fields at any depth
 //      up to MAX_DEPTH, copy-on-write, so the caller's object is never changed;
 //   3. pino `redact` for exact paths (REDACT_PATHS plus the operator's own).
+// With log.file, lines go through log-file.ts (batched, bounded, reopened on
+// SIGHUP). Loggers made here are marked FAST_JSON: Audit writes its per-action
+// lines itself (audit-json.ts), with the same redaction as layers 1-2.
 // Why not only pino wildcard paths: each `*.x` / `*.*.x` path is checked on
 // every line; the 12 wildcard paths this needs cost ~30 µs per audit record
 // (measured: 35 µs vs 5 µs), while the walk below costs about 1 µs.
