@@ -83,7 +83,7 @@ async function main(): Promise<void> {
     if (want('rtt')) {
       const fileBefore = await proxy.call<{ actionRecords: number }>('audit-file');
       const res = await rtt({ load, proxy, sim }, all, {
-        label: 'Getvar', request: GETVAR, clients: [1, 10, 100], seconds: QUICK ? 0.4 : 1.5, reps: QUICK ? 1 : 3,
+        label: 'Getvar', request: GETVAR, clients: [1, 10, 100], seconds: QUICK ? 0.3 : 1.5, reps: QUICK ? 1 : 3,
         note: 'Getvar is forwarded on every path (parse, policy, ActionID rewrite, pool, restore, audit record). The 100 clients use colliding ActionIDs (each counts 0, 1, 2…). '
           + 'Ratios compare each path with the relay of its own kind: plain paths with (b), TLS paths with (e).',
       });
@@ -103,7 +103,7 @@ async function main(): Promise<void> {
     }
     if (want('stall')) {
       await proxy.call('audit', { actions: 'all' });
-      await stall(load, (x) => (x.via === 'direct' ? sim : proxy), [key('a'), key('c')], { request: GETVAR, stalledCounts: [1, 10], seconds: QUICK ? 0.6 : 1.5, reps: QUICK ? 1 : 2, rate: 200, settle: QUICK ? 2 : 3.5 });
+      await stall(load, (x) => (x.via === 'direct' ? sim : proxy), [key('a'), key('c')], { request: GETVAR, stalledCounts: [1, 10], seconds: QUICK ? 0.5 : 1.5, reps: QUICK ? 1 : 2, rate: 200, settle: QUICK ? 1.5 : 3.5 });
     }
     if (want('fanout')) await fanout(load, sim, paths);
     if (want('userevent')) await userEventFanout(load, paths, print, QUICK);
