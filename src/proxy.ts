@@ -220,7 +220,8 @@ export class Proxy {
     this.config = next;
     this.audit.configure(auditOptions(next.log));
     this.users = users;
-    this.logins.configure(users, new LoginThrottle(next.general.loginfailures));
+    // One throttle for the process: a reload keeps counts and lockouts, with the new limits (docs/security.md).
+    this.logins.configure(users, next.general.loginfailures);
     this.lastReloadAt = Date.now();
     for (const s of this.sessions.values()) {
       if (!s.user) continue;
