@@ -22,6 +22,7 @@ import { SessionRegistry } from './session/registry.js';
 import { LoginService, sessionUser } from './session/services/login.js';
 import { PolicyService } from './session/services/policy.js';
 import { ForwardingService } from './session/services/forwarding.js';
+import { PreAuthSlots } from './downstream/preauth-slots.js';
 import type { Config, ListenerTlsConfig, LogConfig } from './config/schema.js';
 import { UserStore } from './auth/user-store.js';
 import { LoginThrottle, certificateMatches } from './auth/authenticator.js';
@@ -57,6 +58,7 @@ export class Proxy {
   private readonly logins: LoginService;
   private readonly forwarding: ForwardingService;
   private readonly observer: SessionObserver;
+  private readonly preAuth = new PreAuthSlots(() => this.config.general);
   private nextSessionId = 0;
   private readonly startedAt = Date.now();
   private lastReloadAt = Date.now();
@@ -149,7 +151,7 @@ export class Proxy {
         handshakeTimeoutMs: this.config.general.authtimeout * 1000,
         maxConnections: this.config.general.maxconnections,
         maxConnectionsPerIp: this.config.general.maxconnectionsperip,
-        admit: () => this.registry.unauthenticated < this.config.general.authlimit,
+        preAuth: this.preAuth,
         onConnection: (socket, info) => this.onConnection(socket, info),
         onRejected: (reason, remote) => {
           this.metrics.connectionRejected(l.name, reason);

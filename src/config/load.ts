@@ -239,6 +239,9 @@ class LoadContext {
     if (general.banner !== 'auto' && parseBanner(general.banner) === undefined) {
       this.problem(['general', 'banner'], "must be 'auto' or `Asterisk Call Manager/<version>` (clients check that prefix, S1)");
     }
+    if (general.authlimitperip > general.authlimit) {
+      this.warn(['general', 'authlimitperip'], `${general.authlimitperip} is above authlimit (${general.authlimit}): one address can still hold every pre-authentication slot`);
+    }
     const listeners = this.listeners(data['listeners'] as Json[]);
     const upstreams = await this.upstreams(data['upstreams'] as Json[]);
     const admin = this.admin(data['admin'] as Json | undefined, listeners);

@@ -17,6 +17,8 @@ export interface GeneralConfig {
   readonly authtimeout: number;
   /** Unauthenticated sessions at once; more are closed without a banner (authlimit, S1/S7). @default 50 */
   readonly authlimit: number;
+  /** Unauthenticated sessions from one source address (IPv6: one /64); more are closed without a banner. amigate's own. @default 10 */
+  readonly authlimitperip: number;
   /** Default of users.*.allowmultiplelogin (S10). @default true */
   readonly allowmultiplelogin: boolean;
   /** Default of users.*.displayconnects. @default true */
@@ -202,6 +204,7 @@ export const DEFAULTS = {
     banner: 'auto',
     authtimeout: 30, // s - Asterisk's default (S7)
     authlimit: 50, // Asterisk's default (S7)
+    authlimitperip: 10, // amigate's own: one source cannot hold every pre-auth slot
     allowmultiplelogin: true,
     displayconnects: true,
     actiontimeout: 30000, // ms
@@ -260,6 +263,7 @@ export const CONFIG_SCHEMA: Schema = obj('The amigate configuration file.', {
     banner: str("'auto' relays the upstream's banner line; otherwise a literal `Asterisk Call Manager/<version>`.", { default: G.banner, minLength: 1 }),
     authtimeout: int('Seconds an unauthenticated session may stay open (authtimeout).', 1, { default: G.authtimeout }),
     authlimit: int('Maximum unauthenticated sessions at once; more are closed without a banner (authlimit).', 1, { default: G.authlimit }),
+    authlimitperip: int('Maximum unauthenticated sessions from one source address (an IPv6 /64); more are closed without a banner.', 1, { default: G.authlimitperip }),
     allowmultiplelogin: bool('Default for users: may a user have several sessions at once (allowmultiplelogin).', { default: G.allowmultiplelogin }),
     displayconnects: bool('Default for users: log connects and disconnects (displayconnects).', { default: G.displayconnects }),
     actiontimeout: int('Milliseconds an upstream action may take before the client gets an error.', 1, { default: G.actiontimeout }),
