@@ -69,6 +69,8 @@ export interface ListenerTlsConfig {
   readonly verifyclient: boolean;
   /** @default 'TLSv1.2' */
   readonly minversion: 'TLSv1.2' | 'TLSv1.3';
+  /** OpenSSL cipher list for TLS 1.2 (TLS_* names set the TLS 1.3 suites). @default forward-secret AEAD only (tls/listener-tls.ts DEFAULT_CIPHERS) */
+  readonly ciphers: string;
 }
 
 export interface ListenerConfig {
@@ -194,9 +196,14 @@ export interface LoadedConfig {
   readonly config: Config;
   /** Findings that do not stop the proxy (e.g. an insecure listener), each naming its key. */
   readonly warnings: readonly string[];
+  /** Line of a key path such as `listeners[1].tls.certfile` in the file (or of its nearest parent), for messages found after loading. */
+  lineOf(key: string): number | undefined;
 }
 
 // --- defaults -------------------------------------------------------------------
+
+/** The "intermediate" TLS 1.2 suites: forward-secret AEAD only (ECDHE with AES-GCM or ChaCha20-Poly1305; docs/tls.md). */
+export const DEFAULT_CIPHERS = 'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305';
 
 /** Every default in one place; the schema and docs/config.md are built from these. */
 export const DEFAULTS = {
@@ -220,7 +227,7 @@ export const DEFAULTS = {
     draintimeout: 5000, // ms
     reloadsessions: 'update',
   },
-  listener: { bindaddr: '127.0.0.1', insecure: false, tls: { verifyclient: false, minversion: 'TLSv1.2' } },
+  listener: { bindaddr: '127.0.0.1', insecure: false, tls: { verifyclient: false, minversion: 'TLSv1.2', ciphers: DEFAULT_CIPHERS } },
   upstream: {
     port: 5038, connections: 2, keepalive: 10, keepalivemisses: 3, tls: { rejectunauthorized: true },
     maxlinebytes: 1048576, // 1 MiB: a Command output line is far shorter; bounds memory per connection
@@ -296,6 +303,7 @@ export const CONFIG_SCHEMA: Schema = obj('The amigate configuration file.', {
         cafile: str('PEM CA bundle for client certificates, relative to the config file.', { minLength: 1 }),
         verifyclient: bool('Require a client certificate signed by cafile (mTLS).', { default: DEFAULTS.listener.tls.verifyclient }),
         minversion: { enum: ['TLSv1.2', 'TLSv1.3'], description: 'Lowest TLS version accepted.', default: DEFAULTS.listener.tls.minversion },
+        ciphers: str('OpenSSL cipher list for TLS 1.2 (TLS_* names restrict the TLS 1.3 suites); default: forward-secret AEAD suites only (ECDHE with AES-GCM or ChaCha20-Poly1305).', { minLength: 1, default: DEFAULTS.listener.tls.ciphers }),
       }, { required: ['certfile', 'privatekey'] }),
       insecure: bool('Allow a plaintext listener on a non-loopback address (a warning is logged).', { default: DEFAULTS.listener.insecure }),
     }, { required: ['port'] }),

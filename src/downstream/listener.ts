@@ -12,16 +12,12 @@ import type { Duplex } from 'node:stream';
 import type { ConnectionInfo } from './session.js';
 import { formatSubject } from '../auth/subject.js';
 import type { PreAuthSlot, PreAuthSlots } from './preauth-slots.js';
+import { secureContextOptions, type ListenerTls } from '../tls/listener-tls.js';
+
+export type { ListenerTls };
+export { secureContextOptions };
 
 export type RejectReason = 'maxconnections' | 'maxconnectionsperip' | 'authlimit' | 'authlimitperip' | 'tls-handshake';
-
-export interface ListenerTls {
-  cert: string | Buffer;
-  key: string | Buffer;
-  ca?: string | Buffer;
-  verifyClient: boolean;
-  minVersion: tls.SecureVersion;
-}
 
 export interface ListenerOptions {
   name: string;
@@ -64,7 +60,7 @@ export class Listener {
   get connections(): number { return this.total; }
 
   /**
-   * Replace the certificate, key, CA and protocol floor for new handshakes
+   * Replace the certificate, key, CA, protocol floor and ciphers for new handshakes
    * (config reload); established TLS sessions keep theirs. Returns the keys
    * that could not change on a live server: `verifyclient` (Node reads
    * requestCert/rejectUnauthorized once, in tls.createServer()) and a switch
@@ -209,14 +205,6 @@ function connectionKey(s: net.Socket): string {
   return `${s.localAddress ?? ''}|${s.localPort ?? 0}|${s.remoteAddress ?? ''}|${s.remotePort ?? 0}`;
 }
 
-/**
- * The secure-context part of a TLS listener's options: one function for
- * tls.createServer() and setSecureContext(), so a reload builds exactly the
- * context the listener started with.
- */
-export function secureContextOptions(t: ListenerTls): tls.SecureContextOptions {
-  return { cert: t.cert, key: t.key, ...(t.ca ? { ca: t.ca } : {}), minVersion: t.minVersion };
-}
 
 // RFC 4514 escaping lives with the binding it protects (auth/subject.ts).
 export { formatSubject };
