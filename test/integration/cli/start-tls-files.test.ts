@@ -22,7 +22,7 @@ function amigate(args: string[]): Promise<{ code: number | null; stdout: string;
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
     child.on('error', reject);
     child.on('exit', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
   });
@@ -38,7 +38,7 @@ async function countingUpstream(t: Test): Promise<{ port: number; connections: (
 }
 
 // Each run starts a process with the TypeScript loader: slow on a loaded machine.
-t.setTimeout(240_000);
+t.setTimeout(480_000);
 
 function configText(upstreamPort: number, tls: string, more = ''): string {
   return `listeners:
