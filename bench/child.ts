@@ -91,7 +91,7 @@ async function proxy(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'amigate-bench-'));
   const { paths } = await writeDevPki(dir);
   const doc = {
-    general: { authlimit: 1_000_000, maxconnections: 1_000_000, maxconnectionsperip: 1_000_000, maxqueuebytes: 4 << 20, writetimeout: 5000, authtimeout: 600 },
+    general: { authlimit: 1_000_000, authlimitperip: 1_000_000, maxconnections: 1_000_000, maxconnectionsperip: 1_000_000, maxqueuebytes: 4 << 20, writetimeout: 5000, authtimeout: 600 },
     listeners: [
       { name: 'plain', bindaddr: '127.0.0.1', port: 0 },
       { name: 'tls', bindaddr: '127.0.0.1', port: 0, tls: { certfile: paths.server, privatekey: paths.serverKey } },
