@@ -123,7 +123,7 @@ async function proxy(): Promise<void> {
   // As deployed: default log level (info), every action audited to a file. Only the
   // limits are raised, so that the load generator's thousands of logins fit.
   const doc = (auditactions: string) => ({
-    general: { authlimit: 1_000_000, maxconnections: 1_000_000, maxconnectionsperip: 1_000_000, maxqueuebytes: 4 << 20, writetimeout: 5000, authtimeout: 600 },
+    general: { authlimit: 1_000_000, authlimitperip: 1_000_000, maxconnections: 1_000_000, maxconnectionsperip: 1_000_000, maxqueuebytes: 4 << 20, writetimeout: 5000, authtimeout: 600 },
     listeners: [
       { name: 'plain', bindaddr: '127.0.0.1', port: 0 },
       { name: 'tls', bindaddr: '127.0.0.1', port: 0, tls: { certfile: paths.server, privatekey: paths.serverKey } },

@@ -64,7 +64,12 @@ export class SlowConsumerError extends AmigateError {
 
 /** A TLS certificate or key could not be made or loaded. */
 export class TlsError extends AmigateError {
-  constructor(message: string, options?: { cause?: unknown }) { super('AMIGATE_ERR_TLS', message, options); }
+  /** The config key at fault (`listeners[1].tls.certfile`), when a listener's files were being loaded. */
+  readonly key: string | undefined;
+  constructor(message: string, options?: { cause?: unknown; key?: string }) {
+    super('AMIGATE_ERR_TLS', message, options);
+    this.key = options?.key;
+  }
 }
 
 /** A command-line usage error. */

@@ -6,7 +6,6 @@
 // drains in Asterisk's order (stop accepting, finish in-flight actions up to a
 // deadline, Event: Shutdown to system readers, close).
 
-import { readFile } from 'node:fs/promises';
 import type { Duplex } from 'node:stream';
 import type pino from 'pino';
 import { AmiMessage } from './protocol/message.js';
@@ -22,7 +21,9 @@ import { SessionRegistry } from './session/registry.js';
 import { LoginService, sessionUser } from './session/services/login.js';
 import { PolicyService } from './session/services/policy.js';
 import { ForwardingService } from './session/services/forwarding.js';
-import type { Config, ListenerTlsConfig, LogConfig } from './config/schema.js';
+import { PreAuthSlots } from './downstream/preauth-slots.js';
+import type { Config, LogConfig } from './config/schema.js';
+import { loadAllListenerTls } from './tls/listener-tls.js';
 import { UserStore } from './auth/user-store.js';
 import { LoginThrottle, certificateMatches } from './auth/authenticator.js';
 import { ActionPrivilegeTable } from './policy/action-privileges.js';
@@ -57,6 +58,7 @@ export class Proxy {
   private readonly logins: LoginService;
   private readonly forwarding: ForwardingService;
   private readonly observer: SessionObserver;
+  private readonly preAuth = new PreAuthSlots(() => this.config.general);
   private nextSessionId = 0;
   private readonly startedAt = Date.now();
   private lastReloadAt = Date.now();
@@ -143,17 +145,19 @@ export class Proxy {
   // --- lifecycle --------------------------------------------------------------
 
   async start(): Promise<void> {
+    // Certificates and keys first: a bad one fails the start before any upstream is contacted.
+    const tlsFiles = await loadAllListenerTls(this.config);
     this.cluster.start();
     for (const l of this.config.listeners) {
       const listener = new Listener({
         name: l.name,
         host: l.bindaddr,
         port: l.port,
-        ...(l.tls ? { tls: await readListenerTls(l.tls) } : {}),
+        ...(l.tls ? { tls: tlsFiles.get(l.name)! } : {}),
         handshakeTimeoutMs: this.config.general.authtimeout * 1000,
         maxConnections: this.config.general.maxconnections,
         maxConnectionsPerIp: this.config.general.maxconnectionsperip,
-        admit: () => this.registry.unauthenticated < this.config.general.authlimit,
+        preAuth: this.preAuth,
         onConnection: (socket, info) => this.onConnection(socket, info),
         onRejected: (reason, remote) => {
           this.metrics.connectionRejected(l.name, reason);
@@ -211,10 +215,11 @@ export class Proxy {
     // Everything that can fail (files, certificates) is read before anything changes,
     // so a reload either applies whole or leaves the running configuration alone.
     const users = new UserStore(next);
+    const tlsFiles = await loadAllListenerTls(next);
     const contexts: Array<[Listener, ListenerTls | undefined]> = [];
     for (const l of next.listeners) {
       const listener = this.listeners.find((x) => x.name === l.name);
-      if (listener) contexts.push([listener, l.tls ? await readListenerTls(l.tls) : undefined]);
+      if (listener) contexts.push([listener, tlsFiles.get(l.name)]);
     }
     for (const [listener, ctx] of contexts) {
       const fixed = listener.setSecureContext(ctx);
@@ -225,7 +230,8 @@ export class Proxy {
     this.config = next;
     this.audit.configure(auditOptions(next.log));
     this.users = users;
-    this.logins.configure(users, new LoginThrottle(next.general.loginfailures));
+    // One throttle for the process: a reload keeps counts and lockouts, with the new limits (docs/security.md).
+    this.logins.configure(users, next.general.loginfailures);
     this.lastReloadAt = Date.now();
     for (const s of this.sessions.values()) {
       if (!s.user) continue;
@@ -313,17 +319,6 @@ function auditOptions(log: LogConfig): AuditOptions {
     sensitive: log.sensitive.map((src) => new RegExp(src, 'i')),
     headers: log.auditheaders ?? undefined,
     actions: log.auditactions,
-  };
-}
-
-/** A listener's certificate, key and CA read from disk, with its TLS settings; the same at start and on reload. */
-async function readListenerTls(t: ListenerTlsConfig): Promise<ListenerTls> {
-  return {
-    cert: await readFile(t.certfile),
-    key: await readFile(t.privatekey),
-    ...(t.cafile ? { ca: await readFile(t.cafile) } : {}),
-    verifyClient: t.verifyclient,
-    minVersion: t.minversion,
   };
 }
 

@@ -126,7 +126,7 @@ export class Authenticator {
    * The whole login decision, in Asterisk's order where it has one (user
    * lookup, ACL, secret: S8) with amigate's checks around it (lockout first,
    * certificate binding before the secret, session limit last). Records the
-   * failure in `throttle` (except session-limit, which is no guessing).
+   * failure in `throttle` as countsAgainst() says.
    *
    * Every failure costs one scrypt before it is answered: the checks that fail
    * before the secret (lockout, ACL, certificate) and the MD5 path (no scrypt
@@ -138,8 +138,8 @@ export class Authenticator {
   async login(req: LoginRequest, users: UserStore, throttle: LoginThrottle): Promise<LoginOutcome> {
     const fail = async (reason: LoginFailureReason, user: UserRecord | undefined, paid = false): Promise<LoginOutcome> => {
       if (!paid) await this.verifyPlain(undefined, req.secret ?? req.key ?? '');
-      // Counted during a lockout too: the address may be locked and the name not yet.
-      if (reason !== 'session-limit') throttle.fail(req.remoteAddress, req.username);
+      const counts = countsAgainst(reason);
+      if (counts !== 'nothing') throttle.fail(req.remoteAddress, counts === 'address-and-name' ? req.username : undefined);
       return { ok: false, reason, user };
     };
     if (!throttle.check(req.remoteAddress, req.username)) return fail('lockout', undefined);
@@ -162,6 +162,30 @@ export class Authenticator {
   private dummyHash(): Promise<string> {
     this.dummy ??= hashSecret(DUMMY_SECRET);
     return this.dummy;
+  }
+}
+
+/**
+ * What a failed login counts against in the lockout. Every failure counts
+ * against the source address, but only a guessed secret or key (a wrong one,
+ * or any for a name that does not exist, so names stay unrevealed) counts
+ * against the user name: an address the user's permit/deny refuses, or a
+ * wrong client certificate, must not be able to lock the user out for the
+ * clients that are allowed in. A lockout refusal counts against nothing (no
+ * secret was checked, and counting it would let a locked name lock the
+ * address of its own clients retrying), nor does a session-limit refusal.
+ */
+export function countsAgainst(reason: LoginFailureReason): 'address-and-name' | 'address' | 'nothing' {
+  switch (reason) {
+    case 'bad-secret':
+    case 'unknown-user':
+      return 'address-and-name';
+    case 'acl':
+    case 'certificate':
+      return 'address';
+    case 'lockout':
+    case 'session-limit':
+      return 'nothing';
   }
 }
 

@@ -3,21 +3,28 @@
 // `lockout` seconds. Asterisk has no such lockout (it only sleeps 1 s per
 // failure, S8), so this is amigate's own defence against secret guessing.
 //
-//   key "ip:10.1.2.3"  failures [t1 t2 t3 t4 t5] -> lockedUntil = t5 + lockout
+//   key "ip:10.1.2.3"  failures [t1 t2 t3 t4 t5] -> lockedAt = t5 (locked until t5 + lockout)
 //   key "user:alice"   failures [t1 t3]
 //
-// IPv4-mapped IPv6 addresses count as their IPv4 address, and an IPv6 source
-// counts as its /64, since one client usually holds a whole /64. Memory is
-// bounded: the oldest keys are forgotten past `maxKeys`.
+// The caller decides what counts against which key (auth/authenticator.ts:
+// every failure against the address, only secret guesses against the name, so
+// an address the ACL refuses or a wrong client certificate cannot lock a user
+// out). One throttle lives as long as the process: a reload calls configure()
+// with the new limits and keeps every count and lockout (docs/security.md).
+// Addresses are grouped by addressKey() (IPv4-mapped = IPv4, IPv6 per /64).
+// Memory is bounded: the oldest keys are forgotten past `maxKeys`.
 
-import ipaddr from 'ipaddr.js';
 import type { LoginFailuresConfig } from '../config/schema.js';
+import { addressKey } from './address-key.js';
+
+export { addressKey } from './address-key.js';
 
 export type ThrottleClock = () => number;
 
 interface Entry {
   failures: number[];
-  lockedUntil: number;
+  /** When the lockout began (undefined = not locked); it ends `lockout` later, with the lockout in force now. */
+  lockedAt: number | undefined;
 }
 
 export interface LoginThrottleOptions {
@@ -29,18 +36,29 @@ export interface LoginThrottleOptions {
 
 export class LoginThrottle {
   private readonly entries = new Map<string, Entry>();
-  private readonly maxFailures: number;
-  private readonly windowMs: number;
-  private readonly lockoutMs: number;
+  private maxFailures = 0;
+  private windowMs = 0;
+  private lockoutMs = 0;
   private readonly now: ThrottleClock;
   private readonly maxKeys: number;
 
   constructor(cfg: LoginFailuresConfig, opts: LoginThrottleOptions = {}) {
+    this.now = opts.now ?? Date.now;
+    this.maxKeys = opts.maxKeys ?? 100_000;
+    this.configure(cfg);
+  }
+
+  /**
+   * New limits (config reload). Counts and lockouts are kept: a new `window`
+   * and `maxfailures` apply from the next failure, a new `lockout` length to
+   * running lockouts too (they end at lockedAt + the new length). Turning the
+   * lockout off (`maxfailures: 0`) forgets everything.
+   */
+  configure(cfg: LoginFailuresConfig): void {
     this.maxFailures = cfg.maxfailures;
     this.windowMs = cfg.window * 1000;
     this.lockoutMs = cfg.lockout * 1000;
-    this.now = opts.now ?? Date.now;
-    this.maxKeys = opts.maxKeys ?? 100_000;
+    if (this.maxFailures === 0) this.entries.clear();
   }
 
   /** True when neither the address nor the user is locked out. */
@@ -53,48 +71,62 @@ export class LoginThrottle {
     if (this.maxFailures === 0) return 0;
     const now = this.now();
     let ms = 0;
-    for (const key of keys(ip, user)) {
+    for (const key of [ipKey(ip), userKey(user)]) {
       const e = this.entries.get(key);
-      if (e && e.lockedUntil > now) ms = Math.max(ms, e.lockedUntil - now);
+      if (e) ms = Math.max(ms, this.until(e) - now);
     }
     return ms;
   }
 
-  fail(ip: string, user: string): void {
+  /**
+   * One failed login from `ip`; counted against `user` too when given (a
+   * wrong secret or key: a guess at that user's secret).
+   */
+  fail(ip: string, user?: string): void {
     if (this.maxFailures === 0) return;
     const now = this.now();
-    for (const key of keys(ip, user)) {
-      let e = this.entries.get(key);
-      if (!e) {
-        if (this.entries.size >= this.maxKeys) this.evict(now);
-        e = { failures: [], lockedUntil: 0 };
-        this.entries.set(key, e);
-      }
-      if (e.lockedUntil > now) continue;
-      const since = now - this.windowMs;
-      e.failures = e.failures.filter((t) => t > since);
-      e.failures.push(now);
-      if (e.failures.length >= this.maxFailures) {
-        e.lockedUntil = now + this.lockoutMs;
-        e.failures = [];
-      }
-    }
+    this.count(ipKey(ip), now);
+    if (user !== undefined) this.count(userKey(user), now);
   }
 
   /** A good login forgets the failures of that address and that user. */
   succeed(ip: string, user: string): void {
-    for (const key of keys(ip, user)) {
+    const now = this.now();
+    for (const key of [ipKey(ip), userKey(user)]) {
       const e = this.entries.get(key);
-      if (e && e.lockedUntil <= this.now()) this.entries.delete(key);
+      if (e && this.until(e) <= now) this.entries.delete(key);
     }
   }
 
   /** Keys currently remembered (for stats and tests). */
   get size(): number { return this.entries.size; }
 
+  private count(key: string, now: number): void {
+    let e = this.entries.get(key);
+    if (!e) {
+      if (this.entries.size >= this.maxKeys) this.evict(now);
+      e = { failures: [], lockedAt: undefined };
+      this.entries.set(key, e);
+    }
+    if (this.until(e) > now) return;
+    e.lockedAt = undefined;
+    const since = now - this.windowMs;
+    e.failures = e.failures.filter((t) => t > since);
+    e.failures.push(now);
+    if (e.failures.length >= this.maxFailures) {
+      e.lockedAt = now;
+      e.failures = [];
+    }
+  }
+
+  /** When the entry's lockout ends (-Infinity when it is not locked). */
+  private until(e: Entry): number {
+    return e.lockedAt === undefined ? -Infinity : e.lockedAt + this.lockoutMs;
+  }
+
   private evict(now: number): void {
     for (const [key, e] of this.entries) {
-      if (e.lockedUntil <= now && (e.failures.length === 0 || e.failures[e.failures.length - 1]! <= now - this.windowMs)) this.entries.delete(key);
+      if (this.until(e) <= now && (e.failures.length === 0 || e.failures[e.failures.length - 1]! <= now - this.windowMs)) this.entries.delete(key);
     }
     // Still full: drop the oldest keys (Map keeps insertion order).
     for (const key of this.entries.keys()) {
@@ -104,20 +136,5 @@ export class LoginThrottle {
   }
 }
 
-function keys(ip: string, user: string): [string, string] {
-  return ['ip:' + addressKey(ip), 'user:' + user.toLowerCase()];
-}
-
-/** `::ffff:10.1.2.3` -> `10.1.2.3`; IPv6 -> its /64; anything else as given. */
-export function addressKey(ip: string): string {
-  try {
-    const a = ipaddr.parse(ip);
-    if (a.kind() === 'ipv4') return a.toString();
-    const v6 = a as ipaddr.IPv6;
-    if (v6.isIPv4MappedAddress()) return v6.toIPv4Address().toString();
-    const p = v6.parts;
-    return `${p.slice(0, 4).map((x) => x.toString(16)).join(':')}::/64`;
-  } catch {
-    return ip;
-  }
-}
+function ipKey(ip: string): string { return 'ip:' + addressKey(ip); }
+function userKey(user: string): string { return 'user:' + user.toLowerCase(); }

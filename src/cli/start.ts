@@ -7,17 +7,22 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load.js';
 import { createProxy } from '../proxy.js';
 import { createLogger, logFileOf } from '../observability/logger.js';
-import { UsageError } from '../errors.js';
+import { TlsError, UsageError } from '../errors.js';
 import type { CliIo, CliResult } from './types.js';
 
 export async function run(args: string[], io: CliIo): Promise<CliResult> {
   const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' }, pretty: { type: 'boolean', default: false } } });
   if (!values.config) throw new UsageError('amigate start needs --config FILE');
   const file = values.config;
-  const { config, warnings } = await loadConfig(file, io.env);
+  const loaded = await loadConfig(file, io.env);
+  const { config, warnings } = loaded;
   const logger = createLogger({ level: config.log.level, ...(config.log.file ? { file: config.log.file } : {}), pretty: values.pretty || config.log.pretty });
   for (const w of warnings) logger.warn(w);
-  const proxy = await createProxy(config, { logger });
+  const proxy = await createProxy(config, { logger }).catch((err: unknown) => {
+    // A listener's certificate or key (read before any upstream is contacted): one line, with file:line.
+    if (err instanceof TlsError && err.key !== undefined) throw new TlsError(`${config.file}:${loaded.lineOf(err.key) ?? '?'}: ${err.message}`, { key: err.key, cause: err });
+    throw err;
+  });
   const logFile = logFileOf(logger);
   return {
     // Every line written before the process exits: the audit of the drain included.

@@ -20,6 +20,7 @@ import { ActionPrivilegeTable } from '../policy/action-privileges.js';
 import { compileFilter } from '../policy/event-filter.js';
 import { unsafeRegexReason } from '../policy/regex-safety.js';
 import { parseSecretHash, isSecretHash } from '../auth/secret-hash.js';
+import { cipherListProblem } from '../tls/listener-tls.js';
 import {
   CONFIG_SCHEMA, type AdminConfig, type Config, type FilterSpec, type GeneralConfig, type ListenerConfig,
   type LoadedConfig, type LogConfig, type UpstreamConfig, type UserConfig,
@@ -104,7 +105,7 @@ class LoadContext {
     }
     const config = await this.build(data as Json);
     this.fail();
-    return { config: deepFreeze(config), warnings: this.warnings };
+    return { config: deepFreeze(config), warnings: this.warnings, lineOf: (key) => this.lineOf(parseKeyPath(key)) };
   }
 
   private fail(): void {
@@ -239,6 +240,9 @@ class LoadContext {
     if (general.banner !== 'auto' && parseBanner(general.banner) === undefined) {
       this.problem(['general', 'banner'], "must be 'auto' or `Asterisk Call Manager/<version>` (clients check that prefix, S1)");
     }
+    if (general.authlimitperip > general.authlimit) {
+      this.warn(['general', 'authlimitperip'], `${general.authlimitperip} is above authlimit (${general.authlimit}): one address can still hold every pre-authentication slot`);
+    }
     const listeners = this.listeners(data['listeners'] as Json[]);
     const upstreams = await this.upstreams(data['upstreams'] as Json[]);
     const admin = this.admin(data['admin'] as Json | undefined, listeners);
@@ -279,6 +283,12 @@ class LoadContext {
       const t = l['tls'] as Json | undefined;
       if (t) {
         if (t['verifyclient'] === true && t['cafile'] === undefined) this.problem([...at, 'tls'], 'verifyclient: true needs cafile (the CA that signs client certificates)', 'verifyclient');
+        const ciphers = String(t['ciphers']);
+        const bad = cipherListProblem(ciphers);
+        if (bad !== undefined) this.problem([...at, 'tls', 'ciphers'], bad);
+        else if (t['minversion'] === 'TLSv1.2' && ciphers.split(':').every((c) => c.trim().startsWith('TLS_') || c.trim() === '')) {
+          this.warn([...at, 'tls', 'ciphers'], 'only TLS 1.3 suites: TLS 1.2 clients cannot connect (set minversion: TLSv1.3 to say so)');
+        }
       } else if (validAddr && !isLoopback(bindaddr)) {
         if (l['insecure'] === true) {
           this.warn(at, `plaintext listener ${JSON.stringify(name)} on ${bindaddr}:${port} (insecure: true): secrets and events cross the network unencrypted`);
@@ -296,6 +306,7 @@ class LoadContext {
           cafile: typeof t['cafile'] === 'string' ? this.path(t['cafile']) : undefined,
           verifyclient: t['verifyclient'] as boolean,
           minversion: t['minversion'] as 'TLSv1.2' | 'TLSv1.3',
+          ciphers: String(t['ciphers']),
         } : undefined,
         insecure: l['insecure'] as boolean,
       });
@@ -531,6 +542,13 @@ export function keyPath(path: Path): string {
   let out = '';
   for (const p of path) out += typeof p === 'number' ? `[${p}]` : (out ? '.' : '') + p;
   return out || '(root)';
+}
+
+/** `listeners[1].tls.certfile` -> ['listeners', 1, 'tls', 'certfile'] (the inverse of keyPath()). */
+export function parseKeyPath(key: string): (string | number)[] {
+  const out: (string | number)[] = [];
+  for (const m of key.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) out.push(m[2] !== undefined ? Number(m[2]) : m[1]!);
+  return out;
 }
 
 /** One key path is the other or inside it. */

@@ -17,6 +17,8 @@ export interface GeneralConfig {
   readonly authtimeout: number;
   /** Unauthenticated sessions at once; more are closed without a banner (authlimit, S1/S7). @default 50 */
   readonly authlimit: number;
+  /** Unauthenticated sessions from one source address (IPv6: one /64); more are closed without a banner. amigate's own. @default 10 */
+  readonly authlimitperip: number;
   /** Default of users.*.allowmultiplelogin (S10). @default true */
   readonly allowmultiplelogin: boolean;
   /** Default of users.*.displayconnects. @default true */
@@ -67,6 +69,8 @@ export interface ListenerTlsConfig {
   readonly verifyclient: boolean;
   /** @default 'TLSv1.2' */
   readonly minversion: 'TLSv1.2' | 'TLSv1.3';
+  /** OpenSSL cipher list for TLS 1.2 (TLS_* names set the TLS 1.3 suites). @default forward-secret AEAD only (tls/listener-tls.ts DEFAULT_CIPHERS) */
+  readonly ciphers: string;
 }
 
 export interface ListenerConfig {
@@ -197,9 +201,14 @@ export interface LoadedConfig {
   readonly config: Config;
   /** Findings that do not stop the proxy (e.g. an insecure listener), each naming its key. */
   readonly warnings: readonly string[];
+  /** Line of a key path such as `listeners[1].tls.certfile` in the file (or of its nearest parent), for messages found after loading. */
+  lineOf(key: string): number | undefined;
 }
 
 // --- defaults -------------------------------------------------------------------
+
+/** The "intermediate" TLS 1.2 suites: forward-secret AEAD only (ECDHE with AES-GCM or ChaCha20-Poly1305; docs/tls.md). */
+export const DEFAULT_CIPHERS = 'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305';
 
 /** Every default in one place; the schema and docs/config.md are built from these. */
 export const DEFAULTS = {
@@ -207,6 +216,7 @@ export const DEFAULTS = {
     banner: 'auto',
     authtimeout: 30, // s - Asterisk's default (S7)
     authlimit: 50, // Asterisk's default (S7)
+    authlimitperip: 10, // amigate's own: one source cannot hold every pre-auth slot
     allowmultiplelogin: true,
     displayconnects: true,
     actiontimeout: 30000, // ms
@@ -222,7 +232,7 @@ export const DEFAULTS = {
     draintimeout: 5000, // ms
     reloadsessions: 'update',
   },
-  listener: { bindaddr: '127.0.0.1', insecure: false, tls: { verifyclient: false, minversion: 'TLSv1.2' } },
+  listener: { bindaddr: '127.0.0.1', insecure: false, tls: { verifyclient: false, minversion: 'TLSv1.2', ciphers: DEFAULT_CIPHERS } },
   upstream: {
     port: 5038, connections: 2, keepalive: 10, keepalivemisses: 3, tls: { rejectunauthorized: true },
     maxlinebytes: 1048576, // 1 MiB: a Command output line is far shorter; bounds memory per connection
@@ -265,6 +275,7 @@ export const CONFIG_SCHEMA: Schema = obj('The amigate configuration file.', {
     banner: str("'auto' relays the upstream's banner line; otherwise a literal `Asterisk Call Manager/<version>`.", { default: G.banner, minLength: 1 }),
     authtimeout: int('Seconds an unauthenticated session may stay open (authtimeout).', 1, { default: G.authtimeout }),
     authlimit: int('Maximum unauthenticated sessions at once; more are closed without a banner (authlimit).', 1, { default: G.authlimit }),
+    authlimitperip: int('Maximum unauthenticated sessions from one source address (an IPv6 /64); more are closed without a banner.', 1, { default: G.authlimitperip }),
     allowmultiplelogin: bool('Default for users: may a user have several sessions at once (allowmultiplelogin).', { default: G.allowmultiplelogin }),
     displayconnects: bool('Default for users: log connects and disconnects (displayconnects).', { default: G.displayconnects }),
     actiontimeout: int('Milliseconds an upstream action may take before the client gets an error.', 1, { default: G.actiontimeout }),
@@ -297,6 +308,7 @@ export const CONFIG_SCHEMA: Schema = obj('The amigate configuration file.', {
         cafile: str('PEM CA bundle for client certificates, relative to the config file.', { minLength: 1 }),
         verifyclient: bool('Require a client certificate signed by cafile (mTLS).', { default: DEFAULTS.listener.tls.verifyclient }),
         minversion: { enum: ['TLSv1.2', 'TLSv1.3'], description: 'Lowest TLS version accepted.', default: DEFAULTS.listener.tls.minversion },
+        ciphers: str('OpenSSL cipher list for TLS 1.2 (TLS_* names restrict the TLS 1.3 suites); default: forward-secret AEAD suites only (ECDHE with AES-GCM or ChaCha20-Poly1305).', { minLength: 1, default: DEFAULTS.listener.tls.ciphers }),
       }, { required: ['certfile', 'privatekey'] }),
       insecure: bool('Allow a plaintext listener on a non-loopback address (a warning is logged).', { default: DEFAULTS.listener.insecure }),
     }, { required: ['port'] }),

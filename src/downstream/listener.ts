@@ -1,22 +1,23 @@
 // Downstream listeners: a TLS (or, on loopback, plaintext) server per configured
 // listener. Owns accepting, connection limits (total, per source address, and
-// Asterisk's authlimit on unauthenticated sessions, S1/S7), TCP_NODELAY, the
-// TLS handshake timeout, and stopping accepting on drain. Each accepted socket
-// is handed to `onConnection`; sessions are not this module's business.
+// the pre-authentication slots: Asterisk's authlimit, S1/S7, and amigate's
+// authlimitperip, taken at TCP accept so a TLS handshake cannot slip past
+// them), TCP_NODELAY, the TLS handshake timeout, and stopping accepting on
+// drain. Each accepted socket is handed to `onConnection` with its slot
+// (ConnectionInfo.preAuth, released at login); sessions are not this module's business.
 
 import net from 'node:net';
 import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { ConnectionInfo } from './session.js';
 import { formatSubject } from '../auth/subject.js';
+import type { PreAuthSlot, PreAuthSlots } from './preauth-slots.js';
+import { secureContextOptions, type ListenerTls } from '../tls/listener-tls.js';
 
-export interface ListenerTls {
-  cert: string | Buffer;
-  key: string | Buffer;
-  ca?: string | Buffer;
-  verifyClient: boolean;
-  minVersion: tls.SecureVersion;
-}
+export type { ListenerTls };
+export { secureContextOptions };
+
+export type RejectReason = 'maxconnections' | 'maxconnectionsperip' | 'authlimit' | 'authlimitperip' | 'tls-handshake';
 
 export interface ListenerOptions {
   name: string;
@@ -27,10 +28,10 @@ export interface ListenerOptions {
   handshakeTimeoutMs: number;
   maxConnections: number;
   maxConnectionsPerIp: number;
-  /** Counted by the caller: may one more unauthenticated session start? (authlimit) */
-  admit(): boolean;
+  /** Proxy-wide pre-authentication slots (authlimit, authlimitperip); the session's is released at login. */
+  preAuth: PreAuthSlots;
   onConnection(socket: Duplex, info: ConnectionInfo): void;
-  onRejected?(reason: 'maxconnections' | 'maxconnectionsperip' | 'authlimit' | 'tls-handshake', remote: string): void;
+  onRejected?(reason: RejectReason, remote: string): void;
 }
 
 export class Listener {
@@ -40,6 +41,10 @@ export class Listener {
   private readonly perIp = new Map<string, number>();
   private total = 0;
   private readonly sockets = new Set<net.Socket>();
+  /** TLS: the slot taken at TCP accept, by connection 4-tuple, until the handshake ends. */
+  private readonly handshaking = new Map<string, PreAuthSlot>();
+  /** Raw sockets refused by a limit (so their aborted TLS handshake is not reported again). */
+  private readonly refused = new WeakSet<net.Socket>();
 
   constructor(opts: ListenerOptions) {
     this.name = opts.name;
@@ -55,7 +60,7 @@ export class Listener {
   get connections(): number { return this.total; }
 
   /**
-   * Replace the certificate, key, CA and protocol floor for new handshakes
+   * Replace the certificate, key, CA, protocol floor and ciphers for new handshakes
    * (config reload); established TLS sessions keep theirs. Returns the keys
    * that could not change on a live server: `verifyclient` (Node reads
    * requestCert/rejectUnauthorized once, in tls.createServer()) and a switch
@@ -85,14 +90,19 @@ export class Listener {
       s.on('connection', (raw: net.Socket) => this.onRaw(raw));
       s.on('secureConnection', (sock: tls.TLSSocket) => this.onSecure(sock));
       s.on('tlsClientError', (_err, sock) => {
-        o.onRejected?.('tls-handshake', sock.remoteAddress ?? '');
+        // A TCP connection refused by a limit (onRaw) ends its TLS socket's
+        // handshake too; it was reported with its reason already. _parent is
+        // the raw socket a server-side TLSSocket wraps (node:_tls_wrap).
+        const raw = (sock as unknown as { _parent?: net.Socket })._parent;
+        if (raw === undefined || !this.refused.has(raw)) o.onRejected?.('tls-handshake', sock.remoteAddress ?? '');
         sock.destroy();
       });
       this.server = s;
     } else {
       const s = net.createServer();
       s.on('connection', (sock: net.Socket) => {
-        if (this.onRaw(sock)) this.accept(sock, sock);
+        const slot = this.onRaw(sock);
+        if (slot) this.accept(sock, sock, slot);
       });
       this.server = s;
     }
@@ -107,44 +117,59 @@ export class Listener {
     });
   }
 
-  /** Count and gate a new TCP connection; false when it was refused. */
-  private onRaw(sock: net.Socket): boolean {
+  /** Count and gate a new TCP connection; its pre-auth slot, or undefined when it was refused. */
+  private onRaw(sock: net.Socket): PreAuthSlot | undefined {
     const ip = sock.remoteAddress ?? '';
     const o = this.opts;
     sock.setNoDelay(true);
-    let reason: 'maxconnections' | 'maxconnectionsperip' | 'authlimit' | undefined;
+    let reason: RejectReason | undefined;
+    let slot: PreAuthSlot | undefined;
     if (this.total >= o.maxConnections) reason = 'maxconnections';
     else if ((this.perIp.get(ip) ?? 0) >= o.maxConnectionsPerIp) reason = 'maxconnectionsperip';
-    else if (!o.admit()) reason = 'authlimit';
-    if (reason) {
-      // manager.c: past authlimit the socket is closed with no banner (S1).
-      o.onRejected?.(reason, ip);
+    else {
+      const got = o.preAuth.take(ip);
+      if (typeof got === 'string') reason = got; else slot = got;
+    }
+    if (reason || !slot) {
+      // manager.c: past authlimit the socket is closed with no banner (S1);
+      // past authlimitperip too, before any TLS handshake.
+      o.onRejected?.(reason ?? 'authlimit', ip);
+      this.refused.add(sock);
       sock.destroy();
-      return false;
+      return undefined;
     }
     this.total++;
     this.perIp.set(ip, (this.perIp.get(ip) ?? 0) + 1);
     this.sockets.add(sock);
+    const tuple = o.tls ? connectionKey(sock) : undefined;
+    if (tuple !== undefined) this.handshaking.set(tuple, slot);
     sock.once('close', () => {
       this.total--;
       const n = (this.perIp.get(ip) ?? 1) - 1;
       if (n <= 0) this.perIp.delete(ip); else this.perIp.set(ip, n);
       this.sockets.delete(sock);
+      slot.release();
+      if (tuple !== undefined && this.handshaking.get(tuple) === slot) this.handshaking.delete(tuple);
     });
     sock.on('error', () => { /* the session or the TLS layer reports it */ });
-    return true;
+    return slot;
   }
 
   private onSecure(sock: tls.TLSSocket): void {
     sock.setNoDelay(true);
-    this.accept(sock, sock);
+    // The TLS socket reports the raw socket's addresses: the same 4-tuple finds its slot.
+    const key = connectionKey(sock);
+    const slot = this.handshaking.get(key);
+    this.handshaking.delete(key);
+    this.accept(sock, sock, slot);
   }
 
-  private accept(stream: Duplex, sock: net.Socket | tls.TLSSocket): void {
+  private accept(stream: Duplex, sock: net.Socket | tls.TLSSocket, slot: PreAuthSlot | undefined): void {
     const info: ConnectionInfo = {
       remoteAddress: sock.remoteAddress ?? '',
       remotePort: sock.remotePort ?? 0,
       listener: this.name,
+      ...(slot ? { preAuth: slot } : {}),
     };
     if (sock instanceof tls.TLSSocket) {
       const peer = sock.getPeerCertificate();
@@ -175,14 +200,11 @@ export class Listener {
   }
 }
 
-/**
- * The secure-context part of a TLS listener's options: one function for
- * tls.createServer() and setSecureContext(), so a reload builds exactly the
- * context the listener started with.
- */
-export function secureContextOptions(t: ListenerTls): tls.SecureContextOptions {
-  return { cert: t.cert, key: t.key, ...(t.ca ? { ca: t.ca } : {}), minVersion: t.minVersion };
+/** One TCP connection's 4-tuple (unique while it is open). */
+function connectionKey(s: net.Socket): string {
+  return `${s.localAddress ?? ''}|${s.localPort ?? 0}|${s.remoteAddress ?? ''}|${s.remotePort ?? 0}`;
 }
+
 
 // RFC 4514 escaping lives with the binding it protects (auth/subject.ts).
 export { formatSubject };

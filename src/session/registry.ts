@@ -42,6 +42,7 @@ export class SessionRegistry {
     const s = ev.session;
     if (ev.type === 'login-ok') {
       this.unauthenticatedCount--;
+      s.conn.preAuth?.release();
       const name = s.user!.name;
       let set = this.byUser.get(name);
       if (!set) this.byUser.set(name, (set = new Set()));
@@ -51,6 +52,7 @@ export class SessionRegistry {
       this.sessions.delete(s.id);
       if (s.user) this.byUser.get(s.user.name)?.delete(s);
       else this.unauthenticatedCount--;
+      s.conn.preAuth?.release();
       this.hooks.closed(s);
     }
   }

@@ -44,6 +44,8 @@ export interface ConnectionInfo {
   remotePort: number;
   listener: string;
   tls?: { protocol: string | null; cipher: string | undefined; subject: string | undefined; fingerprint256: string | undefined; authorized: boolean };
+  /** A pre-authentication slot the transport took (downstream/preauth-slots.ts: authlimit, authlimitperip); the registry releases it at login or close. */
+  preAuth?: { release(): void };
 }
 
 export interface LoginRequest {

@@ -201,7 +201,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
   };
   const sim = await startSim({ users: [UPSTREAM], eventsPerSecond: opts.eventsPerSecond ?? 200, seed: opts.seed ?? 1, authLimit: 100000 });
   const doc = {
-    general: { authlimit: 100000, maxconnectionsperip: 100000, maxconnections: 100000, actiontimeout: 5000, upstreamwait: 0 },
+    general: { authlimit: 100000, authlimitperip: 100000, maxconnectionsperip: 100000, maxconnections: 100000, actiontimeout: 5000, upstreamwait: 0 },
     listeners: [{ name: 'soak', bindaddr: '127.0.0.1', port: 0 }],
     upstreams: [{ name: 'pbx1', host: '127.0.0.1', port: sim.port, username: UPSTREAM.name, secret: UPSTREAM.secret, connections: 2, keepalive: 2, keepalivemisses: 2 }],
     log: { level: 'silent' },

@@ -5,11 +5,12 @@
 
 import { Authenticator, LoginThrottle } from '../../auth/authenticator.js';
 import type { UserRecord, UserStore } from '../../auth/user-store.js';
+import type { LoginFailuresConfig } from '../../config/schema.js';
 import type { LoginRequest, LoginResult, SessionUser } from '../services.js';
 
 export class LoginService {
   private users: UserStore;
-  private throttle: LoginThrottle;
+  private readonly throttle: LoginThrottle;
   private readonly authenticator = new Authenticator();
   private readonly activeSessions: (user: string) => number;
 
@@ -19,10 +20,13 @@ export class LoginService {
     this.activeSessions = activeSessions;
   }
 
-  /** A reload: new users and a new throttle (general.loginfailures). */
-  configure(users: UserStore, throttle: LoginThrottle): void {
+  /**
+   * A reload: new users, and the new general.loginfailures limits for the same
+   * throttle, so counts and lockouts survive (auth/login-throttle.ts configure()).
+   */
+  configure(users: UserStore, loginfailures: LoginFailuresConfig): void {
     this.users = users;
-    this.throttle = throttle;
+    this.throttle.configure(loginfailures);
   }
 
   async login(req: LoginRequest): Promise<LoginResult> {

@@ -28,6 +28,8 @@ t.test('50 clients with colliding ActionIDs while events flow', async (t) => {
   const h = await startProxy(t, {
     users: { app: { secret: 'apppw', read: 'all', write: 'all' } },
     sim: { eventsPerSecond: 500, seed: 7, preloadChannels: CHANNELS, listWriteDelayMs: 5 },
+    // All 50 log in at once from 127.0.0.1: more than the per-address pre-auth default (10).
+    general: { authlimitperip: 50 },
   });
   const clients = await Promise.all(Array.from({ length: N }, async () => {
     const c = await TestClient.connect({ port: h.port });

@@ -112,6 +112,22 @@ t.test('login(): every failure has its reason; the throttle counts guesses', asy
   const sl = throttle();
   for (let i = 0; i < 5; i++) await a.login(req({ username: 'single', secret: 'pw', activeSessions: 1 }), users, sl);
   t.ok(sl.check('127.0.0.1', 'single'), 'session-limit refusals are not guesses');
+
+  // ACL and certificate refusals lock the address, never the user (issue 11 item 7).
+  const acl = throttle();
+  for (let i = 0; i < 3; i++) await a.login(req({ username: 'office', secret: 'pw', remoteAddress: '192.168.1.1' }), users, acl);
+  for (let i = 0; i < 3; i++) await a.login(req({ username: 'crm', secret: 'pw', remoteAddress: '192.168.1.2' }), users, acl);
+  t.notOk(acl.check('192.168.1.1', 'nobody'), 'the refused address is locked');
+  t.ok(acl.check('10.0.0.1', 'office') && acl.check('10.0.0.1', 'crm'), 'the users are not');
+  // Unknown names count like wrong secrets, so the lockout tells nothing about which names exist.
+  const ghost = throttle();
+  for (const ip of ['10.1.1.1', '10.1.1.2', '10.1.1.3']) await a.login(req({ username: 'ghost', secret: 'x', remoteAddress: ip }), users, ghost);
+  t.notOk(ghost.check('10.1.1.4', 'ghost'));
+  // A lockout refusal counts against nothing: a locked name cannot lock its own clients' address.
+  const busy = throttle();
+  for (const ip of ['10.2.2.1', '10.2.2.2', '10.2.2.3']) await a.login(req({ secret: 'wrong', remoteAddress: ip }), users, busy);
+  for (let i = 0; i < 5; i++) t.match(await a.login(req({ remoteAddress: '10.2.2.9' }), users, busy), { reason: 'lockout' });
+  t.ok(busy.check('10.2.2.9', 'two'), 'the retrying address stays open for other users');
 });
 
 t.test('login(): every failure pays one secret check, so no path answers sooner (user existence does not leak)', async (t) => {

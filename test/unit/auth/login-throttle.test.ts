@@ -78,3 +78,35 @@ t.test('memory is bounded', async (t) => {
   th.fail('10.9.9.9', 'late');
   t.ok(th.size <= 10);
 });
+
+t.test('fail() without a user counts the address only', async (t) => {
+  const c = clock();
+  const th = new LoginThrottle(CFG, { now: c.now });
+  for (const ip of ['10.0.0.1', '10.0.0.2', '10.0.0.3']) th.fail(ip);
+  t.ok(th.check('10.0.0.4', 'alice'), 'no user name was counted');
+  th.fail('10.0.0.1');
+  th.fail('10.0.0.1');
+  t.notOk(th.check('10.0.0.1', 'alice'), 'the address was');
+});
+
+t.test('configure(): counts and lockouts are kept, the new limits apply', async (t) => {
+  const c = clock();
+  const th = new LoginThrottle(CFG, { now: c.now });
+  for (let i = 0; i < 3; i++) th.fail('10.0.0.1', 'alice');
+  th.fail('10.0.0.2', 'bob');
+  th.configure({ maxfailures: 2, window: 60, lockout: 10 });
+  t.equal(th.lockedFor('10.0.0.9', 'alice'), 10_000, 'a running lockout takes the new length');
+  th.fail('10.0.0.3', 'bob');
+  t.notOk(th.check('10.0.0.9', 'bob'), "bob's earlier failure counts towards the new maxfailures");
+  c.advance(10_000);
+  t.ok(th.check('10.0.0.9', 'alice'), 'and ends with it');
+  th.configure({ maxfailures: 3, window: 1, lockout: 300 });
+  th.fail('10.0.0.5', 'carol');
+  c.advance(1000);
+  th.fail('10.0.0.5', 'carol');
+  th.fail('10.0.0.5', 'carol');
+  t.ok(th.check('10.0.0.9', 'carol'), 'a shorter window drops older failures');
+  th.configure({ maxfailures: 0, window: 60, lockout: 300 });
+  t.equal(th.size, 0, 'turning the lockout off forgets everything');
+  t.ok(th.check('10.0.0.3', 'bob'));
+});
