@@ -6,7 +6,7 @@
 // are censored here, by header name in any case, before pino's redaction.
 
 import type pino from 'pino';
-import { redactHeaders, type HeaderObject } from './logger.js';
+import { redactHeaders, type HeaderObject, type SensitivePattern } from './logger.js';
 
 export type AuditType =
   | 'connectionOpened' | 'connectionRejected' | 'tlsHandshake'
@@ -71,7 +71,7 @@ export interface AuditOptions {
    */
   headers?: readonly string[] | undefined;
   /** Extra sensitive header patterns, tested against `Name: value`. @default [] */
-  sensitive?: readonly RegExp[];
+  sensitive?: readonly SensitivePattern[];
   /** Header values longer than this are cut, with `…[+N]` appended. @default 256 */
   maxValueLength?: number;
   /** At most this many headers per action record; the rest are counted in `headersOmitted`. @default 32 */
