@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --only rtt,stall,fanout,userevent,mixed,connections,parser,tunnel]`
+// `npm run bench [-- --quick] [-- --only rtt,stall,fanout,userevent,mixed,connections,parser,tunnel,filter]`
 //
 // Runs every path in the same run, interleaved per scenario:
 //   (a) direct     clients -> simulated Asterisk
@@ -50,6 +50,13 @@ async function main(): Promise<void> {
   if (want('parser')) {
     const r = spawnSync(process.execPath, [join(here, 'micro/parser.bench.js'), '--rounds', QUICK ? '2' : '5', '--events', QUICK ? '100000' : '400000'], { encoding: 'utf8' });
     print('## Parser (one core, in-process)');
+    print('');
+    for (const l of r.stdout.trim().split('\n')) print(l);
+    print('');
+  }
+  if (want('filter')) {
+    const r = spawnSync(process.execPath, [join(here, 'micro/filter.bench.js'), '--rounds', QUICK ? '2' : '5', '--events', QUICK ? '20000' : '100000'], { encoding: 'utf8' });
+    print('## Event filters (one core, in-process)');
     print('');
     for (const l of r.stdout.trim().split('\n')) print(l);
     print('');

@@ -103,3 +103,8 @@ export class HttpRequestError extends AmigateError {
     this.text = text;
   }
 }
+
+/** A config regex (commands.allow/deny, log.sensitive) does not compile on the linear-time engine (policy/linear-regex.ts). */
+export class RegexSyntaxError extends AmigateError {
+  constructor(message: string) { super('AMIGATE_ERR_REGEX_SYNTAX', message); }
+}

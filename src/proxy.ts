@@ -27,6 +27,7 @@ import { loadAllListenerTls } from './tls/listener-tls.js';
 import { UserStore } from './auth/user-store.js';
 import { LoginThrottle, certificateMatches } from './auth/authenticator.js';
 import { ActionPrivilegeTable } from './policy/action-privileges.js';
+import { compileLinearRegex } from './policy/linear-regex.js';
 import { createLogger, logFileOf } from './observability/logger.js';
 import { Audit, type AuditOptions } from './observability/audit.js';
 import { Metrics } from './observability/metrics.js';
@@ -316,7 +317,7 @@ function sameEntry(a: Config, b: Config, name: string): boolean {
 /** The audit settings of `log:`; applied at start and on every reload. */
 function auditOptions(log: LogConfig): AuditOptions {
   return {
-    sensitive: log.sensitive.map((src) => new RegExp(src, 'i')),
+    sensitive: log.sensitive.map((src) => compileLinearRegex(src, { ignoreCase: true })),
     headers: log.auditheaders ?? undefined,
     actions: log.auditactions,
   };

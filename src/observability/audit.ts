@@ -6,7 +6,7 @@
 // are censored here, by header name in any case, before pino's redaction.
 
 import pino from 'pino';
-import { FAST_JSON, redactHeaders, type HeaderObject } from './logger.js';
+import { FAST_JSON, redactHeaders, type HeaderObject, type SensitivePattern } from './logger.js';
 import { MAX_ID, actionMembers, clip, isoTime, ms } from './audit-json.js';
 
 export type AuditType =
@@ -74,7 +74,7 @@ export interface AuditOptions {
    */
   headers?: readonly string[] | undefined;
   /** Extra sensitive header patterns, tested against `Name: value`. @default [] */
-  sensitive?: readonly RegExp[];
+  sensitive?: readonly SensitivePattern[];
   /** Header values longer than this are cut, with `…[+N]` appended. @default 256 */
   maxValueLength?: number;
   /** At most this many headers per action record; the rest are counted in `headersOmitted`. @default 32 */

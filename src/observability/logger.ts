@@ -193,8 +193,10 @@ export type HeaderObject = Record<string, string | string[]>;
  * case, and of every header whose `Name: value` line matches one of `sensitive`
  * (e.g. `/^Variable:\s*\w*(PASS|SECRET|TOKEN)/i`), is replaced by `[REDACTED]`.
  * The result has no prototype, so a header named `__proto__` is just a key.
+ * The proxy passes log.sensitive compiled for the linear-time engine
+ * (policy/linear-regex.ts): the values are client-supplied.
  */
-export function redactHeaders(pairs: Iterable<readonly [string, string]>, sensitive: readonly RegExp[] = []): HeaderObject {
+export function redactHeaders(pairs: Iterable<readonly [string, string]>, sensitive: readonly SensitivePattern[] = []): HeaderObject {
   const out: HeaderObject = Object.create(null) as HeaderObject;
   for (const [name, raw] of pairs) {
     const value = isSensitive(name, raw, sensitive) ? CENSOR : raw;
@@ -206,13 +208,16 @@ export function redactHeaders(pairs: Iterable<readonly [string, string]>, sensit
   return out;
 }
 
-export function isSensitive(name: string, value: string, sensitive: readonly RegExp[]): boolean {
+/** A compiled log.sensitive pattern: a RegExp or a linear-time one. */
+export interface SensitivePattern { test(text: string): boolean }
+
+export function isSensitive(name: string, value: string, sensitive: readonly SensitivePattern[]): boolean {
   if (ALWAYS_SENSITIVE.has(name.toLowerCase())) return true;
   if (sensitive.length === 0) return false;
   const line = `${name}: ${value}`;
   for (const re of sensitive) {
     // A /g or /y pattern keeps lastIndex between calls; reset it so the answer never depends on history.
-    re.lastIndex = 0;
+    if (re instanceof RegExp) re.lastIndex = 0;
     if (re.test(line)) return true;
   }
   return false;

@@ -24,7 +24,7 @@ import type { AmiMessage } from '../protocol/message.js';
 import type { ActionPrivilegeTable } from './action-privileges.js';
 import { functionStringAllowed, isBlacklistedCommand, originateAppPermitted, splitCliWords } from './asterisk-guards.js';
 import { expressionHeader } from './expression-guard.js';
-import { unsafeRegexReason } from './regex-safety.js';
+import { compileLinearRegex, type LinearRegex } from './linear-regex.js';
 import { unknownActionMessage } from '../protocol/unknown-action.js';
 
 /** `servers`: the request may go only to these (the action is registered there and not on the others). */
@@ -35,8 +35,8 @@ export interface ActionPolicy {
   /** Lower-case names; undefined = no allow list. */
   readonly actionsAllow: ReadonlySet<string> | undefined;
   readonly actionsDeny: ReadonlySet<string>;
-  readonly commandsAllow: readonly RegExp[] | undefined;
-  readonly commandsDeny: readonly RegExp[];
+  readonly commandsAllow: readonly LinearRegex[] | undefined;
+  readonly commandsDeny: readonly LinearRegex[];
   /** Exact (case-sensitive) context names; undefined = any. */
   readonly originateContexts: ReadonlySet<string> | undefined;
   /** Lower-case application names (pbx_findapp() is case-insensitive); undefined = any. */
@@ -73,18 +73,16 @@ export const STATUS_FORBIDDEN = 'Status Access Forbidden: Variables';
 export const COMMAND_BLACKLISTED = 'Command blacklisted';
 
 /**
- * Command patterns are JavaScript regular expressions, matched case-insensitively
- * (CLI words match with strcasecmp) against the command as the CLI parses it:
- * words joined by single spaces, quotes and backslashes removed (normalizeCliCommand()).
- * Throws SyntaxError for a bad pattern, and for one that may backtrack
- * exponentially (regex-safety.ts: a Command header would freeze every session);
- * the loader reports it with its file position.
+ * Command patterns are regular expressions in RE2 syntax, run on a linear-time
+ * engine (linear-regex.ts: a client's Command header must not freeze every
+ * session), matched case-insensitively (CLI words match with strcasecmp)
+ * against the command as the CLI parses it: words joined by single spaces,
+ * quotes and backslashes removed (normalizeCliCommand()). Throws
+ * RegexSyntaxError for a bad pattern or lookaround/backreferences; the loader
+ * reports it with its file position.
  */
-export function compileCommandPattern(source: string): RegExp {
-  const re = new RegExp(source, 'i');
-  const unsafe = unsafeRegexReason(re);
-  if (unsafe !== undefined) throw new SyntaxError(`unsafe pattern /${source}/: ${unsafe}`);
-  return re;
+export function compileCommandPattern(source: string): LinearRegex {
+  return compileLinearRegex(source, { ignoreCase: true });
 }
 
 export function compileActionPolicy(spec: ActionPolicySpec): ActionPolicy {

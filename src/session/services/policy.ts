@@ -8,13 +8,15 @@ import type { UserRecord } from '../../auth/user-store.js';
 import type { ActionPrivilegeTable } from '../../policy/action-privileges.js';
 import { decideAction } from '../../policy/action-policy.js';
 import { filterListCommands } from '../../policy/list-commands.js';
-import { compileFilter, EventFilterSet } from '../../policy/event-filter.js';
+import { EventFilterSet, FilterCache } from '../../policy/event-filter.js';
 import type { Decision, FilterSpec, SessionFilters, SessionUser } from '../services.js';
 
 export class PolicyService {
   private readonly privileges: ActionPrivilegeTable;
   /** Every configured upstream (a restart-only setting). */
   private readonly allServers: readonly string[];
+  /** Compiled event filters shared by every session with the same spec (compiled once, not per login). */
+  private readonly filterCache = new FilterCache();
 
   constructor(privileges: ActionPrivilegeTable, allServers: readonly string[]) {
     this.privileges = privileges;
@@ -46,12 +48,12 @@ export class PolicyService {
   compileFilters(user: SessionUser, extra: ReadonlyArray<FilterSpec>): SessionFilters {
     const rec = user.record as UserRecord;
     const set = new EventFilterSet();
-    for (const spec of rec.eventfilter) set.add(compileFilter(spec));
-    for (const spec of extra) set.add(compileFilter(spec));
+    for (const spec of rec.eventfilter) set.add(this.filterCache.get(spec));
+    for (const spec of extra) set.add(this.filterCache.get(spec));
     return set;
   }
 
-  checkFilter(spec: FilterSpec): void { compileFilter(spec); }
+  checkFilter(spec: FilterSpec): void { this.filterCache.get(spec); }
 
   filterListCommands(user: SessionUser, response: AmiMessage): AmiMessage {
     return filterListCommands(user.record as UserRecord, response, this.privileges);

@@ -4,7 +4,7 @@
 // ast_manager_hangup_helper()). List items carry the ActionID and no
 // Privilege header, except Status items (`Privilege: Call`, ActionID last).
 
-import { translateEre } from '../../policy/event-filter.js';
+import { translateEre, type EreMatcher } from '../../policy/ere.js';
 import { isAstTrue } from '../../protocol/privileges.js';
 import type { SimChannel } from '../channels.js';
 import { channelState, EVENT, UNKNOWN } from '../events.js';
@@ -137,7 +137,7 @@ export function hangupAction(ctx: ActionContext): void {
     return ack(ctx, 'Channel Hungup');
   }
   if (name.length < 2 || !name.endsWith('/')) return error(ctx, 'Regex format invalid, Channel param should be /regex/');
-  let re: RegExp;
+  let re: EreMatcher;
   try {
     re = translateEre(name.slice(1, -1));
   } catch {

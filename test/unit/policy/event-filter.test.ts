@@ -1,145 +1,14 @@
 // Event filters against main/manager.c semantics (S20): manager_add_filter()
 // parsing and its format/compile errors, filter_cmp_fn()/match_eventdata()
 // matching, should_send_event() include/exclude order, the Filter action cases
-// of capture 11b, and POSIX ERE translation checked against glibc.
+// of capture 11b, and compiled filters shared through FilterCache. The POSIX
+// ERE translation is tested in ere.test.ts.
 
 import t from 'tap';
 import {
-  compileFilter, compileManagerConfFilter, EventFilterSet, FilterSyntaxError, translateEre, type FilterSpec,
+  compileFilter, compileManagerConfFilter, EventFilterSet, FilterCache, FilterSyntaxError, type FilterSpec,
 } from '../../../src/policy/event-filter.js';
 import { AmiMessage } from '../../../src/protocol/message.js';
-
-const EV = 'Event: Newchannel\r\nPrivilege: call,all\r\nChannel: PJSIP/100-0000001a\r\nContext: from-internal\r\nExten: 200\r\n\r\n';
-
-/** [pattern, subject, regexec() result or 'compile' when regcomp() fails] as glibc 2.x answered on a Linux box (REG_EXTENDED|REG_NOSUB, C locale). */
-const GLIBC: Array<[string, string, boolean | 'compile']> = [
-  ["Event: Newchannel", EV, true],
-  ["Event:Newchannel", EV, false],
-  ["^Event: Newchannel\r\n", EV, true],
-  ["^Channel: ", EV, false],
-  ["\r\n\r\n$", EV, true],
-  ["200$", EV, false],
-  ["Channel: PJSIP/.*", EV, true],
-  ["Channel: SIP/.*", EV, false],
-  ["Event: (Newchannel|Hangup)", EV, true],
-  ["Event: (Hangup|VarSet)", EV, false],
-  ["Privilege: call.*Exten: 200", EV, true],
-  ["Channel: [A-Z]+/[0-9]+-", EV, true],
-  ["Channel: [[:upper:]]{5}/", EV, true],
-  ["[[:digit:]]{3}-0+1a", EV, true],
-  ["Exten: 2[0-9]{2}\r", EV, true],
-  ["Context: from-(internal|external)", EV, true],
-  ["Event: Newchannel.Privilege", EV, false],
-  ["Newchannel\r\nPrivilege", EV, true],
-  ["\\<Exten\\>", EV, true],
-  ["\\bcall\\b", EV, true],
-  ["call,al\\>", EV, false],
-  ["[^a-z]all[^a-z]", EV, true],
-  ["Channel: PJSIP/1\\{2\\}", EV, false],
-  // ["a**", EV, true]: glibc accepts it; amigate refuses it (nested repetition), see below.
-  ["(Event|Channel)+: ", EV, true],
-  ["x{0}Event", EV, true],
-  ["a{,2}Event", EV, true],
-  ["E\\vent", EV, true],
-  ["\\n", EV, true],
-  ["\\d", EV, false],
-  ["(?=x)", "x", 'compile'],
-  ["*a", "*a", 'compile'],
-  ["a{", "a{", 'compile'],
-  ["a{1", "a{1", 'compile'],
-  ["a{2,1}", "aa", 'compile'],
-  ["{1}", "{1}", 'compile'],
-  ["(", "(", 'compile'],
-  [")", ")", true],
-  ["a)", "a)", true],
-  ["[a", "[a", 'compile'],
-  ["[]a]", "]", true],
-  ["[]", "[]", 'compile'],
-  ["[^]a]", "b", true],
-  ["[[:foo:]]", "x", 'compile'],
-  ["[z-a]", "z", 'compile'],
-  ["\\", "\\", 'compile'],
-  ["\\1", "1", 'compile'],
-  ["(a)\\1", "aa", true],
-  ["(a)\\2", "aa", 'compile'],
-  ["(a\\1)", "a", 'compile'],
-  ["a{32767}", "a", false],
-  ["a{32768}", "a", 'compile'],
-  ["^*", "a", 'compile'],
-  ["a|*b", "b", 'compile'],
-  ["[[.space.]]", " ", 'compile'],
-  ["[[.a.]]", "a", true],
-  ["[[=a=]]", "a", true],
-  ["[a\\-z]", "-", false],
-  ["[a\\-z]", "b", true],
-  ["[a-c-e]", "d", 'compile'],
-  ["[%--]", "+", true],
-  ["[[:alpha:]-z]", "a", 'compile'],
-  ["a{\\,}", "a", true],
-  ["a{\\}", "a", 'compile'],
-  [".^b", "a\nb", true],
-  ["^b", "a\nb", false],
-  ["a$.b", "a\nb", true],
-  ["a$", "a\nb", false],
-  ["a$x", "a\nx", false],
-  ["\\`a", "a", true],
-  ["a\\'", "a\n", false],
-  ["Event: Hangup|Event: Newchannel", EV, true],
-  ["^(Event: Newchannel)$", EV, false],
-  ["^(Event: Newchannel[^\\n]*\n).*$", EV, true],
-];
-
-t.test('POSIX ERE translation agrees with glibc regcomp/regexec', async (t) => {
-  for (const [pattern, subject, want] of GLIBC) {
-    let got: boolean | 'compile';
-    try {
-      got = translateEre(pattern).test(subject);
-    } catch (err) {
-      t.type(err, FilterSyntaxError, `${JSON.stringify(pattern)} throws FilterSyntaxError`);
-      t.equal((err as FilterSyntaxError).kind, 'compile');
-      t.equal((err as FilterSyntaxError).code, 'AMIGATE_ERR_FILTER_SYNTAX');
-      got = 'compile';
-    }
-    t.equal(got, want, `${JSON.stringify(pattern)} on ${JSON.stringify(subject.slice(0, 30))}`);
-  }
-});
-
-t.test('known approximation: an anchor after something that may or may not consume', async (t) => {
-  // glibc: '^' holds after a '\n' the match consumed, never at a match start
-  // other than offset 0. Whether "c*" consumed anything is not known when the
-  // JS pattern is built, so "c*^b" accepts a '\n' before the match start too.
-  t.equal(translateEre('c*^b').test('a\nb'), true, 'glibc says false');
-  t.equal(translateEre('.^b').test('a\nb'), true, 'exact when something is always consumed before');
-  t.equal(translateEre('^b').test('a\nb'), false, 'exact when nothing is consumed before');
-});
-
-t.test('patterns that could backtrack exponentially are refused as compile errors (regex-safety.ts)', async (t) => {
-  // glibc's matcher does not backtrack, so Asterisk accepts these; JS's does, and
-  // one filter runs against every event on the one event loop.
-  for (const p of ['(a+)+b', '(x*)*y', 'a**', '(Channel: [A-Z]+/?)+$', '(a|b+)*c']) {
-    t.throws(() => translateEre(p), { name: 'FilterSyntaxError', kind: 'compile', message: /exponential/ }, p);
-    t.throws(() => compileFilter(p), { name: 'FilterSyntaxError', message: /exponential/ }, `${p} via compileFilter`);
-    t.throws(() => compileFilter({ matchcriteria: 'header(Channel),method(regex)', filter: p }), { name: 'FilterSyntaxError', message: /exponential/ }, `${p} advanced`);
-  }
-  // The translation's lookbehinds (\>, \`, ^ after text) are not mistaken for danger.
-  for (const p of ['\\<Exten\\>', 'call,al\\>', '\\`a', 'c*^b', '.^b', '(Event|Channel)+: ', 'Channel: PJSIP/.*']) {
-    t.doesNotThrow(() => translateEre(p), p);
-  }
-  // How long the refused kind takes when it is run: why it is refused.
-  const evil = new RegExp('^(a+)+$');
-  const started = performance.now();
-  evil.test('a'.repeat(22) + '!');
-  t.ok(performance.now() - started > 5, 'a 23-char subject already costs milliseconds; 40 chars would cost hours');
-});
-
-t.test('JS-only regex syntax does not leak through', async (t) => {
-  for (const p of ['(?=x)', '(?<n>x)', 'x(?!y)', '(?:x)']) t.throws(() => translateEre(p), FilterSyntaxError, p);
-  t.ok(translateEre('\\d').test('d'), 'GNU regex has no \\d: an escaped d is a d');
-  t.notOk(translateEre('\\d').test('1'));
-  t.ok(translateEre('[\\]').test('\\'), 'backslash is literal inside brackets');
-  t.notOk(translateEre('[[:alpha:]]').test('\xe9'), 'classes are ASCII (C locale)');
-  t.notOk(translateEre('\\s').test('\xa0'), 'no-break space is not [:space:]');
-});
 
 // manager.c's own tables (eventfilter_test_creation / eventfilter_test_matching, TEST_FRAMEWORK).
 const NEWCHANNEL = ['Newchannel', 'Event: Newchannel\r\nChannel: XXX\r\nSomeheader: YYY\r\n'] as const;
@@ -295,4 +164,31 @@ t.test('should_send_event() order', async (t) => {
   clone.add(inc2);
   t.equal(both.size, 2, 'clone() leaves the original alone');
   t.equal(clone.size, 3);
+});
+
+t.test('FilterCache: one compiled filter per spec, bounded, answers never stale', async (t) => {
+  const cache = new FilterCache(3);
+  const a = cache.get('Event: (Newchannel|Hangup).*Exten: [0-9]+');
+  t.equal(cache.get('Event: (Newchannel|Hangup).*Exten: [0-9]+'), a, 'the same spec is compiled once');
+  const adv = cache.get({ matchcriteria: 'name(Hangup)', filter: '' });
+  t.equal(cache.get({ matchcriteria: 'name(Hangup)', filter: '' }), adv, 'advanced specs too');
+  t.not(cache.get('["name(Hangup)",""]'), adv, 'a legacy string never collides with an advanced spec');
+  t.equal(cache.size, 3);
+  cache.get('Event: VarSet');
+  t.equal(cache.size, 3, 'bounded: the oldest is forgotten');
+  t.not(cache.get('Event: (Newchannel|Hangup).*Exten: [0-9]+'), a, 'and compiled again when needed');
+  t.throws(() => cache.get('XX[X'), { name: 'FilterSyntaxError', kind: 'compile' }, 'errors as compileFilter');
+  t.throws(() => cache.get({ matchcriteria: 'bogus(1)', filter: 'x' }), { name: 'FilterSyntaxError', kind: 'format' });
+
+  // The shared filter remembers its last answer per event text; a different text, or the same text
+  // under another event name, is evaluated afresh.
+  const f = new FilterCache().get('Exten: 2[0-9]{2}\r');
+  const yes = 'Event: Newchannel\r\nExten: 200\r\n\r\n';
+  const no = 'Event: Newchannel\r\nExten: 300\r\n\r\n';
+  const seq = [yes, yes, no, no, yes, no].map((s) => f.matches('Newchannel', undefined, s));
+  t.same(seq, [true, true, false, false, true, false]);
+  const named = new FilterCache().get({ matchcriteria: 'name(Newchannel),method(regex)', filter: 'Exten: 2' });
+  t.same([named.matches('Newchannel', undefined, yes), named.matches('Hangup', undefined, yes), named.matches('Newchannel', undefined, yes)], [true, false, true]);
+  const header = new FilterCache().get({ matchcriteria: 'header(Exten),method(regex)', filter: '^2' });
+  t.same([header.matches('Newchannel', undefined, yes), header.matches('Newchannel', undefined, no), header.matches('Newchannel', undefined, yes)], [true, false, true]);
 });
