@@ -19,6 +19,7 @@ import {
   Session, type ConnectionInfo, type Decision, type LoginResult, type SessionFilters,
   type SessionObservation, type SessionServices, type SessionUser,
 } from './downstream/session.js';
+import type { SessionHandle } from './session/services.js';
 import type { Config, ListenerTlsConfig, LogConfig } from './config/schema.js';
 import { UserStore, type UserRecord } from './auth/user-store.js';
 import { Authenticator, LoginThrottle, certificateMatches } from './auth/authenticator.js';
@@ -62,8 +63,8 @@ export class Proxy implements SessionServices {
   private readonly authenticator: Authenticator;
   private throttle: LoginThrottle;
   private readonly privileges = new ActionPrivilegeTable();
-  private readonly sessions = new Map<number, Session>();
-  private readonly byUser = new Map<string, Set<Session>>();
+  private readonly sessions = new Map<number, SessionHandle>();
+  private readonly byUser = new Map<string, Set<SessionHandle>>();
   private unauthenticated = 0;
   private nextSessionId = 0;
   private readonly startedAt = Date.now();
@@ -154,7 +155,7 @@ export class Proxy implements SessionServices {
     const deadline = Date.now() + this.drainTimeoutMs;
     while (this.router.pendingCount > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     // main/asterisk.c: Event: Shutdown (system class) to every session that may read it (S28).
-    const shutdown = AmiMessage.from([['Event', 'Shutdown'], ['Privilege', 'system,all'], ['Shutdown', 'Cleanly'], ['Restart', 'False']]).toBuffer();
+    const shutdown = AmiMessage.from([['Event', 'Shutdown'], ['Privilege', 'system,all'], ['Shutdown', 'Cleanly'], ['Restart', 'False']]);
     for (const s of this.sessions.values()) {
       const sees = s.status === 'ready' && (s.readMask & 1) === 1 && (s.sendMask & 1) === 1;
       s.shutdown(sees ? shutdown : undefined, 'shutdown');
@@ -339,7 +340,7 @@ export class Proxy implements SessionServices {
 
   checkFilter(spec: FilterSpec): void { compileFilter(spec); }
 
-  forward(session: Session, msg: AmiMessage, servers: readonly string[], handler: ReplyHandler): void {
+  forward(session: { readonly id: number }, msg: AmiMessage, servers: readonly string[], handler: ReplyHandler): void {
     if (servers.length === 0) throw new UpstreamUnavailableError();
     const wait = this.config.general.upstreamwait;
     if (wait > 0 && !servers.some((s) => this.cluster.isReady(s))) {

@@ -9,10 +9,11 @@
 //   then the session's event filters (S20), which apply to broadcast events only.
 
 import type { AmiMessage } from '../protocol/message.js';
+import { OutboundEvent } from '../protocol/outbound-event.js';
 import { privilegeToMask } from '../protocol/privileges.js';
 import type { Originator } from '../router/router.js';
 
-/** A downstream session as fan-out sees it (implemented by downstream/session.ts). */
+/** A downstream session as fan-out sees it (implemented by session/session.ts). */
 export interface EventSink {
   readonly id: number;
   /** True once logged in and until closing. */
@@ -25,7 +26,11 @@ export interface EventSink {
   readonly serverHeader: boolean;
   /** Event filters; undefined or empty = pass everything. */
   passesFilters(name: string, event: AmiMessage, text: () => string): boolean;
-  deliverEvent(wire: Buffer): void;
+  /**
+   * `wire` is the AMI text; `event` the same variant shared by every receiver
+   * (its message, and any other wire form built once, for transports that need one).
+   */
+  deliverEvent(wire: Buffer, event: OutboundEvent): void;
 }
 
 export interface FanoutStats { received: number; delivered: number; filtered: number }
@@ -53,7 +58,8 @@ export class Fanout {
         this.stats.filtered++;
         continue;
       }
-      sink.deliverEvent(variants.wire(own, sink.serverHeader));
+      const out = variants.outbound(own, sink.serverHeader);
+      sink.deliverEvent(out.wire, out);
       this.stats.delivered++;
     }
   }
@@ -62,6 +68,7 @@ export class Fanout {
 /** The few wire forms one event can take, each built at most once. */
 class Variants {
   private readonly cache: Array<AmiMessage | undefined> = [undefined, undefined, undefined, undefined];
+  private readonly outs: Array<OutboundEvent | undefined> = [undefined, undefined, undefined, undefined];
   private readonly texts: Array<string | undefined> = [undefined, undefined];
   constructor(private readonly event: AmiMessage, private readonly server: string, private readonly originator: Originator | undefined) {}
 
@@ -80,7 +87,16 @@ class Variants {
     return (this.texts[k] ??= this.message(own, false).toString());
   }
 
-  wire(own: boolean, tagged: boolean): Buffer { return this.message(own, tagged).toBuffer(); }
+  outbound(own: boolean, tagged: boolean): OutboundEvent {
+    const k = (own ? 1 : 0) + (tagged ? 2 : 0);
+    let o = this.outs[k];
+    if (o === undefined) {
+      const m = this.message(own, tagged);
+      o = new OutboundEvent(m.toBuffer(), m);
+      this.outs[k] = o;
+    }
+    return o;
+  }
 
   private build(own: boolean, tagged: boolean): AmiMessage {
     let m = this.event;

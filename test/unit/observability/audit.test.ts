@@ -1,5 +1,5 @@
 import t from 'tap';
-import { readFile } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import * as audit from '../../../src/observability/audit.js';
 import { Audit, type AuditType } from '../../../src/observability/audit.js';
 import { AmiMessage } from '../../../src/protocol/message.js';
@@ -153,7 +153,10 @@ t.test('docs/audit.md and docs/metrics.md list exactly the reason and cause valu
 
   // Every close cause written in the source, and nothing else.
   const causes = new Set<string>();
-  for (const file of ['src/downstream/session.ts', 'src/proxy.ts']) {
+  // Everything that can close a session: the core, its local actions, its transports, and proxy.ts.
+  const sessionFiles = async (dir: string): Promise<string[]> =>
+    (await readdir(new URL(dir, root), { recursive: true })).filter((f) => f.endsWith('.ts')).map((f) => `${dir}/${f}`);
+  for (const file of [...await sessionFiles('src/session'), ...await sessionFiles('src/downstream'), 'src/proxy.ts']) {
     const src = await readFile(new URL(file, root), 'utf8');
     for (const m of src.matchAll(/\.(?:end|destroy)\('([a-z-]+)'\)|shutdown\([^)]*, '([a-z-]+)'\)/g)) causes.add((m[1] ?? m[2])!);
   }

@@ -1,0 +1,381 @@
+// One AMI session, from its first request to close, whatever carries it.
+//
+//   status: unauthenticated -> ready -> closing -> closed
+//
+// Like main/manager.c session_do()/do_message(), a session handles its actions
+// strictly one at a time and in order (S26): the next request is looked at only
+// when the previous one is fully answered (response, whole EventList, or error).
+// Broadcast events that arrive while an action is in flight are held and
+// flushed between actions, so no event is ever written inside a list.
+//
+// Actions that would change the shared upstream session are answered here and
+// never forwarded (S14): one handler each in session/actions/. Everything else
+// goes services.decide() (policy) -> services.forward() (router).
+//
+// The session writes only through its Transport (context.ts has the interface
+// and the whole surface a transport uses); it never sees a socket or a format.
+
+import { AmiMessage } from '../protocol/message.js';
+import { ALL } from '../protocol/privileges.js';
+import { OutboundEvent } from '../protocol/outbound-event.js';
+import type { AmigateError } from '../errors.js';
+import type { ActionOutcome, ReplyHandler } from '../router/router.js';
+import type { ActionContext, Busy, Transport, TransportSession } from './context.js';
+import type {
+  ActionResult, ConnectionInfo, FilterSpec, SessionFilters, SessionHandle, SessionServices, SessionStatus, SessionUser,
+} from './services.js';
+import { LOCAL_ACTIONS } from './actions/index.js';
+
+const EMPTY_FILTERS: SessionFilters = { size: 0, passes: () => true };
+
+type Overflow = AmiMessage & { overflow?: true };
+
+export class AmiSession implements SessionHandle, TransportSession, ActionContext {
+  readonly id: number;
+  readonly conn: ConnectionInfo;
+  readonly openedAt = Date.now();
+  readonly services: SessionServices;
+  status: SessionStatus = 'unauthenticated';
+  user: SessionUser | undefined;
+  /** send_events: what Events/Login `Events:` asked for; delivery also needs readMask (S17). */
+  sendMask = ALL;
+  challenge: string | undefined;
+  closeCause = '';
+  protected readonly transport: Transport;
+  /** Requests not yet handled, in arrival order (S26). */
+  private readonly queue: AmiMessage[] = [];
+  private busy: Busy = false;
+  private held: OutboundEvent[] = [];
+  private heldBytes = 0;
+  private filters: SessionFilters = EMPTY_FILTERS;
+  private readonly extraFilters: FilterSpec[] = [];
+  private authTimer: NodeJS.Timeout | undefined;
+  private waiter: { timer: NodeJS.Timeout; finish: () => void } | undefined;
+  private paused = false;
+  /** Inside pump()'s loop: done() leaves taking the next request to it. */
+  private pumping = false;
+  /** done() ran for the request pump() is handling (an action that ended inside handle()). */
+  private ended = false;
+  /** Why the session was dropped as a slow consumer; the reason its lost events are counted under. */
+  private slowReason: string | undefined;
+
+  constructor(id: number, services: SessionServices, conn: ConnectionInfo, transport: Transport) {
+    this.id = id;
+    this.services = services;
+    this.conn = conn;
+    this.transport = transport;
+    transport.attach(this);
+  }
+
+  /** The largest output queue (bytes) this session reached. */
+  get queueHighWater(): number { return this.transport.highWater; }
+
+  /** Bytes waiting for this client now: the transport's queue plus held events. */
+  get queuedBytes(): number { return this.transport.queuedBytes + this.heldBytes; }
+
+  start(): void {
+    this.transport.banner(this.services.banner());
+    // authtimeout (S7): an unauthenticated session is closed without a word.
+    // Asterisk checks it only while waiting for input, so a Login being
+    // handled (its 1 s failure sleep included) still gets its answer.
+    this.authTimer = setTimeout(() => {
+      if (this.status === 'unauthenticated' && this.busy !== 'login' && this.busy !== 'failing') this.destroy('auth-timeout');
+    }, this.services.authTimeoutMs);
+    this.authTimer.unref?.();
+  }
+
+  // --- EventSink (fan-out) ----------------------------------------------------
+
+  get receivingEvents(): boolean { return this.status === 'ready'; }
+  get readMask(): number { return this.user?.readMask ?? 0; }
+  get servers(): ReadonlySet<string> | undefined { return this.user?.servers; }
+  get serverHeader(): boolean { return this.user?.serverHeader ?? false; }
+
+  passesFilters(name: string, event: AmiMessage, text: () => string): boolean {
+    if (this.filters.size === 0) return true;
+    return this.filters.passes(name, event, text());
+  }
+
+  /** `ev`: fan-out's shared form of `wire`; built here only for callers that pass bytes alone. */
+  deliverEvent(wire: Buffer, ev?: OutboundEvent): void {
+    if (this.user?.logEvents === true) this.observeEvent(wire);
+    const out = ev ?? new OutboundEvent(wire);
+    if (this.busy !== false || this.transport.pollsEvents) {
+      // Asterisk queues events while a session is inside an action and flushes
+      // them between actions (S26). Bounded by the output queue limit.
+      this.held.push(out);
+      this.heldBytes += wire.length;
+      if (this.heldBytes > this.services.maxQueueBytes) this.heldOverflow();
+      if (this.busy === 'waitevent') this.finishWait();
+      return;
+    }
+    this.transport.event(out);
+  }
+
+  /** Apply new rights after a config reload (same user name). */
+  updateUser(user: SessionUser): void {
+    this.user = user;
+    this.filters = this.services.compileFilters(user, this.extraFilters);
+  }
+
+  // --- input (called by the transport) ----------------------------------------
+
+  receive(msg: AmiMessage): void {
+    if (this.status === 'closing' || this.status === 'closed') return;
+    const max = this.services.maxPendingActions;
+    if (this.queue.length >= max) {
+      // Fail fast but in order: keep only what the error reply needs.
+      const id = msg.get('ActionID');
+      const marker: Overflow = new AmiMessage(id === undefined ? [] : ['ActionID: ' + id]);
+      marker.overflow = true;
+      this.queue.push(marker);
+      if (!this.paused && this.queue.length >= 2 * max) {
+        this.paused = true;
+        this.transport.pause();
+      }
+    } else {
+      this.queue.push(msg);
+    }
+    this.pump();
+  }
+
+  /** action_waitevent(): input from the client ends the wait (ast_wait_for_input() breaks its loop). */
+  input(): void {
+    if (this.busy === 'waitevent') this.finishWait();
+  }
+
+  /** End a pending WaitEvent with no reply at all; held events stay for the next one. */
+  abortWait(): boolean {
+    const w = this.waiter;
+    if (w === undefined || this.busy !== 'waitevent') return false;
+    this.waiter = undefined;
+    clearTimeout(w.timer);
+    this.done();
+    return true;
+  }
+
+  private pump(): void {
+    if (this.pumping) return;
+    this.pumping = true;
+    while (this.busy === false && this.queue.length > 0 && this.status !== 'closing' && this.status !== 'closed') {
+      const msg = this.queue.shift()!;
+      this.ended = false;
+      try {
+        this.handle(msg);
+      } catch (err) {
+        // Input must never crash the proxy: answer, log through observe, go on.
+        this.busy = false;
+        this.writeReply(undefined, 'Error', 'Internal error');
+        this.services.observe({ type: 'action', session: this, action: msg.getNonEmpty('Action') ?? '', msg, result: 'error', rule: 'internal-error: ' + String((err as Error)?.message ?? err), latencyMs: 0 });
+      }
+      // Answered inside handle(): its packets are all out, the action has ended.
+      if (this.busy === false && !this.ended) this.transport.actionDone();
+    }
+    this.pumping = false;
+    if (this.paused && this.queue.length < this.services.maxPendingActions) {
+      this.paused = false;
+      this.transport.resume();
+    }
+  }
+
+  private handle(msg: AmiMessage): void {
+    if ((msg as Overflow).overflow) {
+      this.services.observe({ type: 'limit', session: this, limit: 'maxpendingactions' });
+      return this.reply(msg, 'Error', 'Too many pending actions');
+    }
+    // do_message(): a flagged packet gets its parse error, with its ActionID (S3, S4).
+    if (msg.fault !== undefined) this.services.observe({ type: 'limit', session: this, limit: msg.fault });
+    if (msg.fault === 'too-many-lines') return this.reply(msg, 'Error', 'Too many lines in message or allocation failure');
+    if (msg.fault === 'line-too-long') return this.reply(msg, 'Error', 'Failed to parse message: line too long');
+    const action = msg.getNonEmpty('Action');
+    if (action === undefined) return this.reply(msg, 'Error', 'Missing action in request');
+    const local = LOCAL_ACTIONS.get(action.toLowerCase());
+    const started = performance.now();
+    if (this.status === 'unauthenticated') {
+      if (local?.beforeLogin === true) return local.run(this, msg, action, started, undefined);
+      return this.reply(msg, 'Error', 'Permission denied'); // S7
+    }
+    if (local !== undefined && !local.checked) return local.run(this, msg, action, started, undefined);
+    const user = this.user!;
+    const decision = this.services.decide(user, msg);
+    if (!decision.allow) {
+      this.reply(msg, 'Error', decision.message);
+      this.services.observe({ type: 'action', session: this, action, msg, result: 'denied', rule: decision.rule, latencyMs: performance.now() - started });
+      return;
+    }
+    if (local !== undefined) return local.run(this, msg, action, started, decision.servers);
+    this.forward(msg, action, decision.servers ?? this.services.serversFor(user), started);
+  }
+
+  // --- ActionContext (what session/actions/* use) -------------------------------
+
+  setBusy(kind: Exclude<Busy, false>): void { this.busy = kind; }
+
+  forward(msg: AmiMessage, action: string, servers: readonly string[], started: number, transform?: (reply: AmiMessage) => AmiMessage): void {
+    const clientId = msg.actionId();
+    const audit = msg.clone(); // the router rewrites msg in place
+    this.busy = 'action';
+    const handler: ReplyHandler = {
+      packet: (reply) => {
+        if (this.status === 'closed') return;
+        this.transport.send(transform === undefined ? reply : transform(reply));
+      },
+      done: (outcome: ActionOutcome, info: { upstream: string; upstreamMs: number; err?: AmigateError }) => {
+        if (info.err && this.status !== 'closed') this.writeReply(clientId, 'Error', info.err.message);
+        this.services.observe({ type: 'action', session: this, action, msg: audit, result: outcome, upstream: info.upstream, latencyMs: performance.now() - started, upstreamMs: info.upstreamMs });
+        this.done();
+      },
+    };
+    try {
+      this.services.forward(this, msg, servers, handler);
+    } catch (err) {
+      this.writeReply(clientId, 'Error', (err as AmigateError).message);
+      this.services.observe({ type: 'action', session: this, action, msg: audit, result: 'error', latencyMs: performance.now() - started });
+      this.done();
+    }
+  }
+
+  /** Between actions: flush held events, then look at the next request. */
+  done(): void {
+    this.busy = false;
+    this.ended = true;
+    if (this.status === 'closed') return;
+    if (!this.transport.pollsEvents) this.flushHeld();
+    this.transport.actionDone();
+    if (this.status === 'ready' || this.status === 'unauthenticated') this.pump();
+  }
+
+  flushHeld(): void {
+    if (this.held.length === 0) return;
+    const held = this.held;
+    this.held = [];
+    this.heldBytes = 0;
+    for (const ev of held) this.transport.event(ev);
+  }
+
+  loggedIn(user: SessionUser): void {
+    this.user = user;
+    this.status = 'ready';
+    if (this.authTimer) clearTimeout(this.authTimer);
+    this.transport.loggedIn(user);
+    this.filters = this.services.compileFilters(user, this.extraFilters);
+  }
+
+  addFilter(spec: FilterSpec): void {
+    this.extraFilters.push(spec);
+    this.filters = this.services.compileFilters(this.user!, this.extraFilters);
+  }
+
+  waitForEvents(ms: number, finish: () => void): void {
+    this.busy = 'waitevent';
+    const timer = setTimeout(() => this.finishWait(), ms);
+    timer.unref?.();
+    this.waiter = { timer, finish };
+    if (this.held.length > 0) this.finishWait();
+  }
+
+  private finishWait(): void {
+    const w = this.waiter;
+    if (!w) return;
+    this.waiter = undefined;
+    clearTimeout(w.timer);
+    setImmediate(() => {
+      if (this.status === 'ready') w.finish();
+    });
+  }
+
+  /** astman_send_response_full(): Response, then ActionID if the request had one, then Message (S21). */
+  reply(req: AmiMessage, response: string, message: string): void {
+    this.writeReply(req.actionId(), response, message);
+  }
+
+  private writeReply(actionId: string | undefined, response: string, message: string): void {
+    const lines = ['Response: ' + response];
+    if (actionId !== undefined) lines.push('ActionID: ' + actionId);
+    lines.push('Message: ' + message);
+    this.transport.send(new AmiMessage(lines));
+  }
+
+  /** A response whose first pair is Response:, with the request's ActionID second. */
+  respond(req: AmiMessage, pairs: Array<[string, string]>): void {
+    const m = AmiMessage.from(pairs);
+    // The client's ActionID is echoed raw, as Asterisk does: a lone CR is legal
+    // inside a value (S2), so it must not go through the injection check.
+    const id = req.actionId();
+    if (id !== undefined) m.lines.splice(1, 0, 'ActionID: ' + id);
+    this.transport.send(m);
+  }
+
+  send(msg: AmiMessage): void { this.transport.send(msg); }
+  flush(): void { this.transport.flush(); }
+
+  observe(msg: AmiMessage, action: string, result: ActionResult, started: number): void {
+    this.services.observe({ type: 'action', session: this, action, msg, result, latencyMs: performance.now() - started });
+  }
+
+  // --- output trouble -------------------------------------------------------------
+
+  /** The transport could not get rid of its output (writetimeout, maxqueuebytes). */
+  slow(info: { queuedBytes: number; reason: string }): void {
+    this.slowReason = info.reason;
+    this.services.observe({ type: 'slow-consumer', session: this, ...info });
+    this.destroy('slow-consumer');
+  }
+
+  private heldOverflow(): void {
+    if (!this.transport.pollsEvents) return this.slow({ queuedBytes: this.heldBytes, reason: 'held-events' });
+    // A polling client (HTTP) is not a slow consumer until it polls: the oldest events go.
+    let n = 0;
+    while (this.heldBytes > this.services.maxQueueBytes && this.held.length > 0) {
+      this.heldBytes -= this.held.shift()!.wire.length;
+      n++;
+    }
+    this.services.observe({ type: 'events-dropped', session: this, count: n, reason: 'queue-full' });
+  }
+
+  /**
+   * users.<name>.logevents: name and Privilege from the head of the wire text
+   * (fan-out puts `Event:` first, as manager.c does). Only these users pay for it.
+   */
+  private observeEvent(wire: Buffer): void {
+    const head = wire.toString('latin1', 0, Math.min(wire.length, 512));
+    const event = /^Event: *([^\r\n]*)/i.exec(head)?.[1] ?? '';
+    const privilege = /\r\nPrivilege: *([^\r\n]*)/i.exec(head)?.[1];
+    this.services.observe({ type: 'event', session: this, event, privilege });
+  }
+
+  // --- closing ------------------------------------------------------------------
+
+  /** Send what is queued, then close (Logoff, failed login). */
+  end(cause: string): void {
+    if (this.status === 'closing' || this.status === 'closed') return;
+    this.closeCause = cause;
+    this.status = 'closing';
+    this.transport.flush();
+    this.transport.end();
+    const t = setTimeout(() => this.destroy(cause), 2000);
+    t.unref?.();
+  }
+
+  /** Write a last packet (e.g. Event: Shutdown) and close. */
+  shutdown(packet: AmiMessage | undefined, cause: string): void {
+    if (this.status === 'closed') return;
+    if (packet && this.status === 'ready') this.transport.send(packet);
+    this.end(cause);
+  }
+
+  destroy(cause: string): void {
+    if (this.status === 'closed') return;
+    this.closeCause ||= cause;
+    this.status = 'closed';
+    if (this.authTimer) clearTimeout(this.authTimer);
+    if (this.waiter) clearTimeout(this.waiter.timer);
+    // Counted before the transport goes: held events and events still in its queue never reach the client.
+    const eventsDropped = this.held.length + this.transport.eventsQueued;
+    this.queue.length = 0;
+    this.held = [];
+    this.heldBytes = 0;
+    this.transport.destroy();
+    this.services.observe({ type: 'closed', session: this, cause: this.closeCause, eventsDropped, dropReason: this.slowReason ?? 'session-closed' });
+  }
+}
