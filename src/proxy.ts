@@ -1,6 +1,7 @@
-// Composition root: builds every component from a frozen Config, implements
-// the services a session needs (auth, policy, forwarding, filters), wires the
-// router to fan-out, and turns lifecycle notifications into audit records and
+// Composition root: builds every component from a frozen Config and wires
+// them: the session services (session/services/*: login, policy, forwarding,
+// plus session/registry.ts and observability/session-observer.ts) into one
+// SessionServices, the router into fan-out, upstream state into audit and
 // metrics. start() opens upstreams, listeners and the admin port; close()
 // drains in Asterisk's order (stop accepting, finish in-flight actions up to a
 // deadline, Event: Shutdown to system readers, close).
@@ -10,37 +11,26 @@ import type { Duplex } from 'node:stream';
 import type pino from 'pino';
 import { AmiMessage } from './protocol/message.js';
 import { DEFAULT_BANNER, parseBanner } from './protocol/banner.js';
-import { Router, type ReplyHandler } from './router/router.js';
+import { Router } from './router/router.js';
 import { Fanout } from './fanout/fanout.js';
 import { Cluster } from './upstream/cluster.js';
 import type { Connector } from './upstream/connector.js';
 import { Listener, type ListenerTls } from './downstream/listener.js';
-import {
-  Session, type ConnectionInfo, type Decision, type LoginResult, type SessionFilters,
-  type SessionObservation, type SessionServices, type SessionUser,
-} from './downstream/session.js';
-import type { SessionHandle } from './session/services.js';
+import { Session } from './downstream/session.js';
+import type { ConnectionInfo, SessionHandle, SessionObservation, SessionServices } from './session/services.js';
+import { SessionRegistry } from './session/registry.js';
+import { LoginService, sessionUser } from './session/services/login.js';
+import { PolicyService } from './session/services/policy.js';
+import { ForwardingService } from './session/services/forwarding.js';
 import type { Config, ListenerTlsConfig, LogConfig } from './config/schema.js';
-import { UserStore, type UserRecord } from './auth/user-store.js';
-import { Authenticator, LoginThrottle, certificateMatches } from './auth/authenticator.js';
+import { UserStore } from './auth/user-store.js';
+import { LoginThrottle, certificateMatches } from './auth/authenticator.js';
 import { ActionPrivilegeTable } from './policy/action-privileges.js';
-import { decideAction } from './policy/action-policy.js';
-import { filterListCommands } from './policy/list-commands.js';
-import { compileFilter, EventFilterSet, type FilterSpec } from './policy/event-filter.js';
 import { createLogger } from './observability/logger.js';
 import { Audit, type AuditOptions } from './observability/audit.js';
 import { Metrics } from './observability/metrics.js';
+import { SessionObserver } from './observability/session-observer.js';
 import { startAdminServer, type AdminServer } from './observability/http.js';
-import { UpstreamOverloadedError, UpstreamUnavailableError, type AmigateError } from './errors.js';
-
-/** An action held by general.upstreamwait until one of its servers is ready. */
-interface Parked {
-  session: number;
-  msg: AmiMessage;
-  servers: readonly string[];
-  handler: ReplyHandler;
-  timer: NodeJS.Timeout;
-}
 
 export interface ProxyOptions {
   logger?: pino.Logger;
@@ -49,7 +39,7 @@ export interface ProxyOptions {
   drainTimeoutMs?: number;
 }
 
-export class Proxy implements SessionServices {
+export class Proxy {
   config: Config;
   readonly logger: pino.Logger;
   readonly metrics: Metrics;
@@ -59,19 +49,19 @@ export class Proxy implements SessionServices {
   readonly cluster: Cluster;
   readonly listeners: Listener[] = [];
   private admin: AdminServer | undefined;
+  /** What every session, whatever its transport, is given. */
+  readonly services: SessionServices;
   private users: UserStore;
-  private readonly authenticator: Authenticator;
-  private throttle: LoginThrottle;
   private readonly privileges = new ActionPrivilegeTable();
-  private readonly sessions = new Map<number, SessionHandle>();
-  private readonly byUser = new Map<string, Set<SessionHandle>>();
-  private unauthenticated = 0;
+  private readonly registry: SessionRegistry;
+  private readonly logins: LoginService;
+  private readonly forwarding: ForwardingService;
+  private readonly observer: SessionObserver;
   private nextSessionId = 0;
   private readonly startedAt = Date.now();
   private lastReloadAt = Date.now();
   private booted: { uptime: number; lastReload: number; at: number } | undefined;
   private readonly drainTimeoutMs: number;
-  private readonly parked = new Set<Parked>();
   private closing = false;
 
   constructor(config: Config, opts: ProxyOptions = {}) {
@@ -80,8 +70,6 @@ export class Proxy implements SessionServices {
     this.metrics = new Metrics({ listeners: config.listeners.map((l) => l.name), upstreams: config.upstreams.map((u) => u.name) });
     this.audit = new Audit(this.logger, auditOptions(config.log));
     this.users = new UserStore(config);
-    this.authenticator = new Authenticator();
-    this.throttle = new LoginThrottle(config.general.loginfailures);
     this.drainTimeoutMs = opts.drainTimeoutMs ?? config.general.draintimeout;
     this.router = new Router(
       { send: (servers, msg) => this.cluster.send(servers, msg) },
@@ -98,11 +86,54 @@ export class Proxy implements SessionServices {
       logger: this.logger.child({ component: 'upstream' }),
       ...(opts.connector ? { connector: opts.connector } : {}),
     });
+    this.registry = new SessionRegistry({
+      loggedIn: (s) => this.fanout.add(s),
+      closed: (s) => {
+        this.fanout.remove(s.id);
+        this.router.dropSession(s.id);
+        this.forwarding.dropSession(s.id);
+      },
+    });
+    this.observer = new SessionObserver(this.audit, this.metrics);
+    this.logins = new LoginService(this.users, new LoginThrottle(config.general.loginfailures), (user) => this.registry.activeSessions(user));
+    this.forwarding = new ForwardingService({
+      router: this.router,
+      isReady: (server) => this.cluster.isReady(server),
+      upstreamWaitMs: () => this.config.general.upstreamwait,
+      onOverload: () => this.metrics.limitHit('upstream-maxpendingactions'),
+    });
+    this.services = this.sessionServices(new PolicyService(this.privileges, config.upstreams.map((u) => u.name)));
     this.metrics.setStatsSource(() => ({
-      pending: this.router.pendingCount, cluster: this.cluster.stats(), sessions: this.sessions.size, fanout: this.fanout.stats,
-      // Scrape time only: one pass over the sessions, nothing per event.
-      sessionQueueBytesMax: () => { let max = 0; for (const x of this.sessions.values()) max = Math.max(max, x.queuedBytes); return max; },
+      pending: this.router.pendingCount, cluster: this.cluster.stats(), sessions: this.registry.size, fanout: this.fanout.stats,
+      sessionQueueBytesMax: () => this.registry.maxQueuedBytes(),
     }));
+  }
+
+  /** The live sessions by id (the drain, reload, and tests read it). */
+  private get sessions(): Map<number, SessionHandle> { return this.registry.sessions; }
+
+  /** One SessionServices for every transport: the services above, and this proxy's general settings. */
+  private sessionServices(policy: PolicyService): SessionServices {
+    const general = () => this.config.general;
+    return {
+      banner: () => this.banner(),
+      get authTimeoutMs() { return general().authtimeout * 1000; },
+      get maxQueueBytes() { return general().maxqueuebytes; },
+      get maxPendingActions() { return general().maxpendingactions; },
+      get maxLineBytes() { return general().maxlinebytes; },
+      get maxHeaders() { return general().maxheaders; },
+      login: (req) => this.logins.login(req),
+      challengeAllowed: (username) => this.logins.challengeAllowed(username),
+      decide: (user, msg) => policy.decide(user, msg),
+      compileFilters: (user, extra) => policy.compileFilters(user, extra),
+      checkFilter: (spec) => policy.checkFilter(spec),
+      forward: (session, msg, servers, handler) => this.forwarding.forward(session, msg, servers, handler),
+      filterListCommands: (user, response) => policy.filterListCommands(user, response),
+      serversFor: (user) => policy.serversFor(user),
+      fullyBooted: () => this.fullyBooted(),
+      // Through the method, so a caller that wraps proxy.observe (the soak) sees every notification.
+      observe: (ev) => this.observe(ev),
+    };
   }
 
   // --- lifecycle --------------------------------------------------------------
@@ -118,7 +149,7 @@ export class Proxy implements SessionServices {
         handshakeTimeoutMs: this.config.general.authtimeout * 1000,
         maxConnections: this.config.general.maxconnections,
         maxConnectionsPerIp: this.config.general.maxconnectionsperip,
-        admit: () => this.unauthenticated < this.config.general.authlimit,
+        admit: () => this.registry.unauthenticated < this.config.general.authlimit,
         onConnection: (socket, info) => this.onConnection(socket, info),
         onRejected: (reason, remote) => {
           this.metrics.connectionRejected(l.name, reason);
@@ -189,17 +220,17 @@ export class Proxy implements SessionServices {
     this.config = next;
     this.audit.configure(auditOptions(next.log));
     this.users = users;
-    this.throttle = new LoginThrottle(next.general.loginfailures);
+    this.logins.configure(users, new LoginThrottle(next.general.loginfailures));
     this.lastReloadAt = Date.now();
     for (const s of this.sessions.values()) {
       if (!s.user) continue;
       const rec = users.get(s.user.name);
       if (!rec) { s.end('user-removed'); continue; }
-      if (sameEntry(prev, next, s.user.name)) { s.updateUser(this.sessionUser(rec)); continue; }
+      if (sameEntry(prev, next, s.user.name)) { s.updateUser(sessionUser(rec)); continue; }
       // A changed user: the new rules apply to this session too, or it ends (general.reloadsessions).
       if (next.general.reloadsessions === 'close') s.end('user-changed');
       else if (!rec.acl.allows(s.conn.remoteAddress) || (rec.certificate && !certificateMatches(rec.certificate, s.conn.tls))) s.end('user-changed');
-      else s.updateUser(this.sessionUser(rec));
+      else s.updateUser(sessionUser(rec));
     }
     this.logger.info({ users: users.size }, 'configuration reloaded');
   }
@@ -209,66 +240,16 @@ export class Proxy implements SessionServices {
   private onConnection(socket: Duplex, conn: ConnectionInfo): void {
     if (this.closing) { socket.destroy(); return; }
     const id = ++this.nextSessionId;
-    const session = new Session(id, socket, this, conn);
-    this.sessions.set(id, session);
-    this.unauthenticated++;
-    this.metrics.connectionOpened(conn.listener);
-    this.audit.connectionOpened({ session: id, remote: `${conn.remoteAddress}:${conn.remotePort}`, listener: conn.listener });
-    if (conn.tls) this.audit.tlsHandshake({ session: id, remote: `${conn.remoteAddress}:${conn.remotePort}`, listener: conn.listener, tls: { protocol: conn.tls.protocol, cipher: conn.tls.cipher, subject: conn.tls.subject, fingerprint256: conn.tls.fingerprint256, authorized: conn.tls.authorized } });
+    const session = new Session(id, socket, this.services, conn);
+    this.registry.add(session);
+    this.observer.opened(id, conn);
     session.start();
   }
 
+  /** Every session notification: the registry's books, then audit and metrics. */
   observe(ev: SessionObservation): void {
-    const s = ev.session;
-    const base = { session: s.id, remote: `${s.conn.remoteAddress}:${s.conn.remotePort}`, listener: s.conn.listener };
-    switch (ev.type) {
-      case 'login-ok': {
-        this.unauthenticated--;
-        const user = s.user!;
-        let set = this.byUser.get(user.name);
-        if (!set) this.byUser.set(user.name, (set = new Set()));
-        set.add(s);
-        this.fanout.add(s);
-        this.metrics.login('success');
-        this.audit.loginSucceeded({ ...base, user: user.name });
-        break;
-      }
-      case 'login-failed':
-        this.metrics.login(ev.reason);
-        this.audit.loginFailed({ ...base, user: ev.username, reason: ev.reason });
-        break;
-      case 'action':
-        this.metrics.action(ev.action, ev.result, ev.latencyMs / 1000 - (ev.upstreamMs ?? 0) / 1000, ev.upstreamMs !== undefined ? ev.upstreamMs / 1000 : undefined);
-        if (this.audit.wantsAction(ev.result)) this.audit.action({
-          ...base, user: s.user?.name, action: ev.action, headers: ev.msg.entries(), result: ev.result,
-          ...(ev.rule ? { rule: ev.rule } : {}), ...(ev.upstream ? { upstream: ev.upstream } : {}),
-          latencyMs: round(ev.latencyMs), ...(ev.upstreamMs !== undefined ? { upstreamMs: round(ev.upstreamMs) } : {}),
-        });
-        break;
-      case 'limit':
-        this.metrics.limitHit(ev.limit);
-        break;
-      case 'event':
-        this.audit.eventDelivered({ ...base, user: s.user?.name, event: ev.event, privilege: ev.privilege });
-        break;
-      case 'slow-consumer':
-        this.metrics.slowConsumer();
-        this.audit.slowConsumerDropped({ ...base, user: s.user?.name, queuedBytes: ev.queuedBytes, reason: ev.reason });
-        break;
-      case 'closed': {
-        this.sessions.delete(s.id);
-        this.fanout.remove(s.id);
-        this.router.dropSession(s.id);
-        for (const p of this.parked) if (p.session === s.id) { clearTimeout(p.timer); this.parked.delete(p); }
-        if (s.user) this.byUser.get(s.user.name)?.delete(s);
-        else this.unauthenticated--;
-        this.metrics.connectionClosed(s.conn.listener);
-        this.metrics.queueHighWater(s.queueHighWater);
-        if (ev.eventsDropped > 0) this.metrics.eventDropped(ev.dropReason, ev.eventsDropped);
-        this.audit.sessionClosed({ ...base, user: s.user?.name, cause: ev.cause, durationMs: Date.now() - s.openedAt });
-        break;
-      }
-    }
+    this.registry.track(ev);
+    this.observer.observe(ev);
   }
 
   banner(): string {
@@ -276,114 +257,6 @@ export class Proxy implements SessionServices {
     if (b !== 'auto') return b;
     const up = this.cluster.banner();
     return up !== undefined && parseBanner(up) !== undefined ? up : DEFAULT_BANNER;
-  }
-
-  get authTimeoutMs(): number { return this.config.general.authtimeout * 1000; }
-  get maxQueueBytes(): number { return this.config.general.maxqueuebytes; }
-  get maxPendingActions(): number { return this.config.general.maxpendingactions; }
-  get maxLineBytes(): number { return this.config.general.maxlinebytes; }
-  get maxHeaders(): number { return this.config.general.maxheaders; }
-
-  async login(req: { username: string; secret?: string; key?: string; challenge?: string; conn: ConnectionInfo; sessionId: number }): Promise<LoginResult> {
-    // auth/authenticator.ts makes the decision; every failure there costs the same scrypt.
-    const out = await this.authenticator.login({
-      username: req.username, secret: req.secret, key: req.key, challenge: req.challenge,
-      remoteAddress: req.conn.remoteAddress, tls: req.conn.tls,
-      activeSessions: (rec) => this.byUser.get(rec.name)?.size ?? 0,
-    }, this.users, this.throttle);
-    if (!out.ok) return { ok: false, reason: out.reason, reply: out.reason === 'session-limit' ? 'Login Already In Use' : 'Authentication failed' };
-    return { ok: true, user: this.sessionUser(out.user) };
-  }
-
-  challengeAllowed(username: string | undefined): boolean {
-    if (!username) return true;
-    const rec = this.users.get(username);
-    if (!rec || rec.allowMultipleLogin) return true;
-    return (this.byUser.get(rec.name)?.size ?? 0) === 0;
-  }
-
-  private sessionUser(rec: UserRecord): SessionUser {
-    return {
-      name: rec.name,
-      readMask: rec.read,
-      writeMask: rec.write,
-      servers: rec.upstreams ? new Set(rec.upstreams) : undefined,
-      serverHeader: rec.serverHeader,
-      logEvents: rec.logEvents,
-      writeTimeoutMs: rec.writeTimeoutMs,
-      record: rec,
-    };
-  }
-
-  decide(user: SessionUser, msg: AmiMessage): Decision {
-    const rec = user.record as UserRecord;
-    // A `Server:` header picks one of the user's upstreams and is stripped (as AstManProxy does).
-    const server = msg.get('Server');
-    let servers: readonly string[] | undefined;
-    if (server !== undefined) {
-      if (!this.serversFor(user).includes(server)) return { allow: false, rule: 'upstreams', message: `Permission denied: upstreams (${server})` };
-      msg.delete('Server');
-      servers = [server];
-    }
-    const d = decideAction(rec, msg, this.privileges);
-    if (!d.allow) return { allow: false, rule: d.rule, message: d.message };
-    return servers ? { allow: true, servers } : { allow: true };
-  }
-
-  compileFilters(user: SessionUser, extra: ReadonlyArray<FilterSpec>): SessionFilters {
-    const rec = user.record as UserRecord;
-    const set = new EventFilterSet();
-    for (const spec of rec.eventfilter) set.add(compileFilter(spec));
-    for (const spec of extra) set.add(compileFilter(spec));
-    return set;
-  }
-
-  checkFilter(spec: FilterSpec): void { compileFilter(spec); }
-
-  forward(session: { readonly id: number }, msg: AmiMessage, servers: readonly string[], handler: ReplyHandler): void {
-    if (servers.length === 0) throw new UpstreamUnavailableError();
-    const wait = this.config.general.upstreamwait;
-    if (wait > 0 && !servers.some((s) => this.cluster.isReady(s))) {
-      // general.upstreamwait: hold the action until one of its servers is back, or answer an error.
-      const entry: Parked = {
-        session: session.id, msg, servers, handler,
-        timer: setTimeout(() => {
-          this.parked.delete(entry);
-          handler.done('error', { upstream: servers[0]!, upstreamMs: 0, err: new UpstreamUnavailableError(`Upstream ${servers.join(', ')} is not available`) });
-        }, wait),
-      };
-      this.parked.add(entry);
-      return;
-    }
-    try {
-      this.router.forward(session.id, msg, servers, handler);
-    } catch (err) {
-      if (err instanceof UpstreamOverloadedError) this.metrics.limitHit('upstream-maxpendingactions');
-      throw err;
-    }
-  }
-
-  /** Send the actions parked for `server` now that it is ready. */
-  private unpark(server: string): void {
-    for (const p of this.parked) {
-      if (!p.servers.includes(server)) continue;
-      this.parked.delete(p);
-      clearTimeout(p.timer);
-      try {
-        this.router.forward(p.session, p.msg, p.servers, p.handler);
-      } catch (err) {
-        p.handler.done('error', { upstream: server, upstreamMs: 0, err: err as AmigateError });
-      }
-    }
-  }
-
-  filterListCommands(user: SessionUser, response: AmiMessage): AmiMessage {
-    return filterListCommands(user.record as UserRecord, response, this.privileges);
-  }
-
-  serversFor(user: SessionUser): readonly string[] {
-    const rec = user.record as UserRecord;
-    return rec.upstreams ?? this.config.upstreams.map((u) => u.name);
   }
 
   fullyBooted(): { uptime: number; lastReload: number } | undefined {
@@ -410,7 +283,7 @@ export class Proxy implements SessionServices {
       this.audit.upstreamUp({ upstream: server });
       const table = this.cluster.actionPrivileges(server);
       if (table) this.privileges.refresh(table);
-      this.unpark(server);
+      this.forwarding.unpark(server);
     } else {
       this.audit.upstreamDown({ upstream: server, reason });
     }
@@ -428,8 +301,6 @@ function sameEntry(a: Config, b: Config, name: string): boolean {
   };
   return entry(a) === entry(b);
 }
-
-function round(ms: number): number { return Math.round(ms * 1000) / 1000; }
 
 /** The audit settings of `log:`; applied at start and on every reload. */
 function auditOptions(log: LogConfig): AuditOptions {
