@@ -69,7 +69,7 @@ export interface Transport {
   send(msg: AmiMessage): void;
   /** One broadcast event; `ev.wire` is the AMI text, `ev.as(form)` any other form, shared. */
   event(ev: OutboundEvent): void;
-  /** The current action has sent its last packet. */
+  /** The current action has sent its last packet. Never called once end() or destroy() was. */
   actionDone(): void;
   /** Push out what is queued now, not at the end of the tick (the login reply, for goami2). */
   flush(): void;

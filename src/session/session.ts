@@ -98,6 +98,7 @@ export class AmiSession implements SessionHandle, TransportSession, ActionContex
 
   /** `ev`: fan-out's shared form of `wire`; built here only for callers that pass bytes alone. */
   deliverEvent(wire: Buffer, ev?: OutboundEvent): void {
+    if (this.status === 'closed') return;
     if (this.user?.logEvents === true) this.observeEvent(wire);
     const out = ev ?? new OutboundEvent(wire);
     if (this.busy !== false || this.transport.pollsEvents) {
@@ -168,8 +169,9 @@ export class AmiSession implements SessionHandle, TransportSession, ActionContex
         this.writeReply(undefined, 'Error', 'Internal error');
         this.services.observe({ type: 'action', session: this, action: msg.getNonEmpty('Action') ?? '', msg, result: 'error', rule: 'internal-error: ' + String((err as Error)?.message ?? err), latencyMs: 0 });
       }
-      // Answered inside handle(): its packets are all out, the action has ended.
-      if (this.busy === false && !this.ended) this.transport.actionDone();
+      // Answered inside handle(): its packets are all out, the action has ended
+      // (unless it ended the session: after end() a transport hears nothing more).
+      if (this.busy === false && !this.ended && this.isOpen()) this.transport.actionDone();
     }
     this.pumping = false;
     if (this.paused && this.queue.length < this.services.maxPendingActions) {
@@ -177,6 +179,9 @@ export class AmiSession implements SessionHandle, TransportSession, ActionContex
       this.transport.resume();
     }
   }
+
+  /** Neither closing nor closed (a method, so a check after a call is not narrowed away). */
+  private isOpen(): boolean { return this.status === 'ready' || this.status === 'unauthenticated'; }
 
   private handle(msg: AmiMessage): void {
     if ((msg as Overflow).overflow) {
@@ -239,10 +244,10 @@ export class AmiSession implements SessionHandle, TransportSession, ActionContex
   done(): void {
     this.busy = false;
     this.ended = true;
-    if (this.status === 'closed') return;
+    if (!this.isOpen()) return;
     if (!this.transport.pollsEvents) this.flushHeld();
     this.transport.actionDone();
-    if (this.status === 'ready' || this.status === 'unauthenticated') this.pump();
+    this.pump();
   }
 
   flushHeld(): void {
