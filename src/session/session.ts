@@ -158,6 +158,14 @@ export class AmiSession implements SessionHandle, TransportSession, ActionContex
   private pump(): void {
     if (this.pumping) return;
     this.pumping = true;
+    try { this.drain(); } finally { this.pumping = false; }
+    if (this.paused && this.queue.length < this.services.maxPendingActions) {
+      this.paused = false;
+      this.transport.resume();
+    }
+  }
+
+  private drain(): void {
     while (this.busy === false && this.queue.length > 0 && this.status !== 'closing' && this.status !== 'closed') {
       const msg = this.queue.shift()!;
       this.ended = false;
@@ -172,11 +180,6 @@ export class AmiSession implements SessionHandle, TransportSession, ActionContex
       // Answered inside handle(): its packets are all out, the action has ended
       // (unless it ended the session: after end() a transport hears nothing more).
       if (this.busy === false && !this.ended && this.isOpen()) this.transport.actionDone();
-    }
-    this.pumping = false;
-    if (this.paused && this.queue.length < this.services.maxPendingActions) {
-      this.paused = false;
-      this.transport.resume();
     }
   }
 
