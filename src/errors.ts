@@ -81,3 +81,20 @@ export class FilterSyntaxError extends AmigateError {
     this.kind = kind;
   }
 }
+
+/**
+ * An HTTP request amigate answers with an HTTP error status (4xx/5xx), not with
+ * an AMI `Response: Error`: malformed HTTP, a request over a limit, an unknown
+ * route, a method the route does not take (src/http/limits.ts lists them).
+ */
+export class HttpRequestError extends AmigateError {
+  readonly status: number;
+  readonly title: string;
+  readonly text: string;
+  constructor(status: number, title: string, text: string) {
+    super('AMIGATE_ERR_HTTP_REQUEST', `HTTP ${status} ${title}: ${text}`);
+    this.status = status;
+    this.title = title;
+    this.text = text;
+  }
+}

@@ -15,6 +15,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(args
   'hash-secret': { summary: 'print an scrypt hash of a secret for the users file', load: () => import('./cli/hash-secret.js') },
   check: { summary: 'validate a config file: amigate check --config FILE', load: () => import('./cli/check.js') },
   'import-manager-conf': { summary: 'print amigate users YAML for an Asterisk manager.conf', load: () => import('./cli/import-manager-conf.js') },
+  tunnel: { summary: 'a local plaintext AMI port carried over TLS to amigate: amigate tunnel --listen 127.0.0.1:5038 --connect HOST:PORT --ca FILE', load: () => import('./cli/tunnel.js') },
   client: { summary: 'a minimal interactive AMI client: amigate client --host H --port P [--tls] [--ca FILE]', load: () => import('./cli/client.js') },
 };
 

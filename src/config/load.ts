@@ -537,7 +537,8 @@ function related(a: string, b: string): boolean {
   return inside(a, b) || inside(b, a);
 }
 
-function isLoopback(addr: string): boolean {
+/** 127.0.0.0/8, ::1 (any spelling), ::ffff:127.x and `localhost`. */
+export function isLoopback(addr: string): boolean {
   if (addr === 'localhost') return true;
   const kind = isIP(addr);
   if (kind === 4) return addr.startsWith('127.');

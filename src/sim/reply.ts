@@ -10,14 +10,41 @@
 // An action's whole output is collected in ActionContext.out and written once.
 
 import type { AmiMessage } from '../protocol/message.js';
+import type { EventFilterSet } from '../policy/event-filter.js';
 import type { SimPbx } from './pbx.js';
-import type { SimSession } from './session.js';
+import type { CompiledUser } from './users.js';
+
+/** The addresses of the connection a request came on (a net.Socket fits). */
+export interface SimPeer {
+  readonly remoteAddress?: string | undefined;
+  readonly remotePort?: number | undefined;
+  readonly localAddress?: string | undefined;
+  readonly localPort?: number | undefined;
+}
+
+/** What action handlers use of a session: an AMI socket (session.ts) or an HTTP session (http-session.ts). */
+export interface SimActionSession {
+  readonly socket: SimPeer;
+  /** `0x7f...`: the mansession pointer SuccessfulAuth prints as SessionID. */
+  readonly sessionId: string;
+  readonly authenticated: boolean;
+  readonly username: string | undefined;
+  readonly user: CompiledUser | undefined;
+  readonly readperm: number;
+  readonly writeperm: number;
+  sendEvents: number;
+  filters: EventFilterSet;
+  challenge: string | undefined;
+  login(user: CompiledUser, events: string | undefined): void;
+  /** A timer that dies with the session. */
+  delay(ms: number): Promise<void>;
+}
 
 export type ActionResult = void | 'close';
 
 export interface ActionContext {
   readonly pbx: SimPbx;
-  readonly session: SimSession;
+  readonly session: SimActionSession;
   readonly msg: AmiMessage;
   /** `ActionID: x\r\n`, or '' when the request had none (or an empty one). */
   readonly idLine: string;

@@ -12,6 +12,7 @@ import { LoadGenerator } from './generator.js';
 import { parkedChannel } from './channels.js';
 import { SimPbx, type ReceivedAction } from './pbx.js';
 import { SimSession } from './session.js';
+import { SimHttpServer } from './http.js';
 import { DEFAULT_USERS, type SimUser } from './users.js';
 import { AMI_VERSION } from './version.js';
 
@@ -57,11 +58,21 @@ export interface SimOptions {
    * broadcast events arrive in the middle of a list. @default 0 (one write)
    */
   listWriteDelayMs?: number;
+  /**
+   * Also serve AMI over HTTP (/rawman, /mxml, /manager and the Digest variants
+   * /arawman, /amxml, /amanager; http.ts) on this port; 0 picks a free port
+   * (read it back from `sim.httpPort`). @default undefined (no HTTP)
+   */
+  httpPort?: number;
+  /** manager.conf httptimeout in seconds: HTTP session idle lifetime and cookie Max-Age. @default 60 */
+  httpTimeoutSec?: number;
 }
 
 export interface Sim {
   readonly port: number;
   readonly host: string;
+  /** The HTTP manager's port, when SimOptions.httpPort was given. */
+  readonly httpPort: number | undefined;
   /** Every action received, in order (messages without an Action header are not actions). */
   readonly received: ReceivedAction[];
   /** Event: Shutdown to system readers, close every session, stop listening. */
@@ -86,6 +97,7 @@ export interface Sim {
 export async function startSim(opts: SimOptions = {}): Promise<Sim> {
   const sim = new SimServer(opts);
   await sim.listen(opts.port ?? 0);
+  if (opts.httpPort !== undefined) await sim.listenHttp(opts.httpPort, opts.httpTimeoutSec);
   if (opts.eventsPerSecond) sim.setGenerator(opts.eventsPerSecond, opts.seed);
   return sim;
 }
@@ -102,6 +114,7 @@ class SimServer implements Sim {
   private bootTimer: NodeJS.Timeout | undefined;
   private down: { timer: NodeJS.Timeout; resolve: () => void } | undefined;
   accepted = 0;
+  private http: SimHttpServer | undefined;
 
   constructor(opts: SimOptions) {
     this.bootDelayMs = opts.fullyBootedDelayMs ?? 0;
@@ -120,6 +133,13 @@ class SimServer implements Sim {
   }
 
   get port(): number { return this.portNumber; }
+  get httpPort(): number | undefined { return this.http?.port; }
+
+  async listenHttp(port: number, httpTimeoutSec: number | undefined): Promise<void> {
+    const http = new SimHttpServer(this.pbx, { httpTimeoutSec });
+    await http.listen(port, this.host);
+    this.http = http;
+  }
   get received(): ReceivedAction[] { return this.pbx.received; }
 
   listen(port: number): Promise<void> {
@@ -258,5 +278,6 @@ class SimServer implements Sim {
     if (this.down) { clearTimeout(this.down.timer); this.down.resolve(); }
     this.generator.set(0);
     await this.shutdown(false);
+    await this.http?.close();
   }
 }

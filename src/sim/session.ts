@@ -19,12 +19,12 @@ import { stringsToMask } from '../protocol/privileges.js';
 import type { SimEvent } from './events.js';
 import type { EventSink, SimPbx } from './pbx.js';
 import type { CompiledUser } from './users.js';
-import { error, idLineOf, type ActionContext, type ActionResult } from './reply.js';
-import { findAction } from './actions/index.js';
+import { idLineOf, type ActionContext, type ActionResult, type SimActionSession } from './reply.js';
+import { dispatch } from './dispatch.js';
 
 let nextSessionNumber = 0;
 
-export class SimSession implements EventSink {
+export class SimSession implements EventSink, SimActionSession {
   readonly pbx: SimPbx;
   readonly socket: net.Socket;
   /** `0x7f...`: the mansession pointer SuccessfulAuth prints as SessionID. */
@@ -138,7 +138,7 @@ export class SimSession implements EventSink {
       const ctx: ActionContext = { pbx: this.pbx, session: this, msg, idLine: idLineOf(msg), out: '' };
       let result: ActionResult | Promise<ActionResult>;
       try {
-        result = this.process(ctx);
+        result = dispatch(ctx);
       } catch {
         result = undefined;
       }
@@ -171,37 +171,6 @@ export class SimSession implements EventSink {
     // SuppressEvents: keep this action's events for the next flush (S14).
     if (!ctx.msg.get('SuppressEvents')) this.flushEvents();
     this.pump();
-  }
-
-  /** process_message() up to the action handler. */
-  private process(ctx: ActionContext): ActionResult | Promise<ActionResult> {
-    const msg = ctx.msg;
-    if (msg.fault === 'too-many-lines') return error(ctx, 'Too many lines in message or allocation failure');
-    if (msg.fault === 'line-too-long') return error(ctx, 'Failed to parse message: line too long');
-    const action = msg.getNonEmpty('Action');
-    if (action === undefined) return error(ctx, 'Missing action in request');
-    this.pbx.record({ user: this.username, action, msg, at: Date.now() });
-    if (this.pbx.shuttingDown) return error(ctx, 'Asterisk is shutting down');
-    const a = action.toLowerCase();
-    const preAuth = a === 'login' || a === 'logoff' || a === 'challenge';
-    if (!this.authenticated && !preAuth) return error(ctx, 'Permission denied');
-    if (!this.authenticated && a !== 'logoff') {
-      const name = msg.get('Username');
-      const user = name ? this.pbx.user(name) : undefined;
-      if (user !== undefined && !user.allowMultipleLogin && this.pbx.userInUse(user.name)) {
-        // allowmultiplelogin = no (S10): sleep 1 s, refuse, hang up.
-        return this.delay(this.pbx.settings.loginFailureDelayMs).then(() => {
-          error(ctx, 'Login Already In Use');
-          return 'close' as const;
-        });
-      }
-    }
-    const def = findAction(action);
-    if (def === undefined) return error(ctx, `Invalid/unknown command: ${action}. Use Action: ListCommands to show available commands.`);
-    // Any one of the action's classes is enough (S12).
-    if (!((this.writeperm & def.authority) !== 0 || def.authority === 0)) return error(ctx, 'Permission denied');
-    if (def.handler === undefined) return error(ctx, `${def.name} is not modelled by the amigate simulator`);
-    return def.handler(ctx);
   }
 
   // --- output ---------------------------------------------------------------
