@@ -18,6 +18,9 @@ import type { Connector } from './upstream/connector.js';
 import { Listener, type ListenerTls } from './downstream/listener.js';
 import { HttpFront } from './downstream/http-front.js';
 import type { HttpMount } from './downstream/http-mount.js';
+import { AmiHttpMount } from './downstream/ami-http-mount.js';
+import type { HttpTransport } from './downstream/http-transport.js';
+import { AmiSession } from './session/session.js';
 import { Session } from './downstream/session.js';
 import type { ConnectionInfo, SessionHandle, SessionObservation, SessionServices } from './session/services.js';
 import { SessionRegistry } from './session/registry.js';
@@ -54,6 +57,8 @@ export class Proxy {
   readonly listeners: Listener[] = [];
   /** The HTTP side of each `protocol: http` listener, by listener name. */
   readonly httpFronts = new Map<string, HttpFront>();
+  /** AMI over HTTP on each HTTP listener, by listener name. */
+  readonly amiHttp = new Map<string, AmiHttpMount>();
   private readonly extraHttpMounts: ((listener: ListenerConfig) => HttpMount[]) | undefined;
   private admin: AdminServer | undefined;
   /** What every session, whatever its transport, is given. */
@@ -256,7 +261,26 @@ export class Proxy {
 
   /** The front ends an HTTP listener serves, in the order they are tried. */
   private httpMounts(l: ListenerConfig): HttpMount[] {
-    return [...(this.extraHttpMounts?.(l) ?? [])];
+    const h = l.http!;
+    const ami = new AmiHttpMount({
+      listener: l.name, httpTimeoutSeconds: h.httptimeout, maxSessions: h.maxhttpsessions, realm: h.realm,
+      allowGet: h.allowget, serverName: h.servername, maxBodyBytes: h.maxbodybytes,
+      logger: this.logger.child({ component: 'http' }),
+      newSession: (conn, transport) => this.onHttpSession(conn, transport),
+      digestSecret: (username) => this.logins.digestSecret(username),
+    });
+    this.amiHttp.set(l.name, ami);
+    return [ami, ...(this.extraHttpMounts?.(l) ?? [])];
+  }
+
+  /** A session core for an HTTP session: counted with every other session, but not for authlimit (AMI sockets only). */
+  private onHttpSession(conn: ConnectionInfo, transport: HttpTransport): AmiSession {
+    const id = ++this.nextSessionId;
+    const session = new AmiSession(id, this.services, conn, transport);
+    this.registry.add(session, false);
+    this.observer.opened(id, conn);
+    session.start();
+    return session;
   }
 
   private onConnection(socket: Duplex, conn: ConnectionInfo): void {
