@@ -15,6 +15,11 @@ import { Fanout } from './fanout/fanout.js';
 import { Cluster } from './upstream/cluster.js';
 import type { Connector } from './upstream/connector.js';
 import { Listener, type ListenerTls } from './downstream/listener.js';
+import { HttpFront } from './downstream/http-front.js';
+import type { HttpMount } from './downstream/http-mount.js';
+import { AmiHttpMount } from './downstream/ami-http-mount.js';
+import type { HttpTransport } from './downstream/http-transport.js';
+import { AmiSession } from './session/session.js';
 import { Session } from './downstream/session.js';
 import type { ConnectionInfo, SessionHandle, SessionObservation, SessionServices } from './session/services.js';
 import { SessionRegistry } from './session/registry.js';
@@ -22,7 +27,7 @@ import { LoginService, sessionUser } from './session/services/login.js';
 import { PolicyService } from './session/services/policy.js';
 import { ForwardingService } from './session/services/forwarding.js';
 import { PreAuthSlots } from './downstream/preauth-slots.js';
-import type { Config, LogConfig } from './config/schema.js';
+import type { Config, ListenerConfig, LogConfig } from './config/schema.js';
 import { loadAllListenerTls } from './tls/listener-tls.js';
 import { UserStore } from './auth/user-store.js';
 import { LoginThrottle, certificateMatches } from './auth/authenticator.js';
@@ -39,6 +44,8 @@ export interface ProxyOptions {
   connector?: Connector;
   /** ms close() waits for in-flight actions. @default 5000 */
   drainTimeoutMs?: number;
+  /** More mounts for an HTTP listener, tried after the built-in ones (tests, embedders). */
+  httpMounts?: (listener: ListenerConfig) => HttpMount[];
 }
 
 export class Proxy {
@@ -50,6 +57,11 @@ export class Proxy {
   readonly fanout = new Fanout();
   readonly cluster: Cluster;
   readonly listeners: Listener[] = [];
+  /** The HTTP side of each `protocol: http` listener, by listener name. */
+  readonly httpFronts = new Map<string, HttpFront>();
+  /** AMI over HTTP on each HTTP listener, by listener name. */
+  readonly amiHttp = new Map<string, AmiHttpMount>();
+  private readonly extraHttpMounts: ((listener: ListenerConfig) => HttpMount[]) | undefined;
   private admin: AdminServer | undefined;
   /** What every session, whatever its transport, is given. */
   readonly services: SessionServices;
@@ -77,6 +89,7 @@ export class Proxy {
     this.audit = new Audit(this.logger, auditOptions(config.log));
     this.users = new UserStore(config);
     this.drainTimeoutMs = opts.drainTimeoutMs ?? config.general.draintimeout;
+    this.extraHttpMounts = opts.httpMounts;
     this.router = new Router(
       { send: (servers, msg) => this.cluster.send(servers, msg) },
       {
@@ -150,6 +163,8 @@ export class Proxy {
     const tlsFiles = await loadAllListenerTls(this.config);
     this.cluster.start();
     for (const l of this.config.listeners) {
+      const front = l.http ? new HttpFront({ serverName: l.http.servername, mounts: this.httpMounts(l) }) : undefined;
+      if (front) this.httpFronts.set(l.name, front);
       const listener = new Listener({
         name: l.name,
         host: l.bindaddr,
@@ -158,8 +173,14 @@ export class Proxy {
         handshakeTimeoutMs: this.config.general.authtimeout * 1000,
         maxConnections: this.config.general.maxconnections,
         maxConnectionsPerIp: this.config.general.maxconnectionsperip,
-        preAuth: this.preAuth,
-        onConnection: (socket, info) => this.onConnection(socket, info),
+        // authlimit/authlimitperip count AMI connections waiting to log in; an HTTP
+        // connection is not a session (HTTP sessions are bounded per listener by maxhttpsessions).
+        preAuth: front ? undefined : this.preAuth,
+        onConnection: (socket, info) => {
+          if (this.closing) socket.destroy();
+          else if (front) front.accept(socket, info);
+          else this.onConnection(socket, info);
+        },
         onRejected: (reason, remote) => {
           this.metrics.connectionRejected(l.name, reason);
           this.audit.connectionRejected({ remote, listener: l.name, reason });
@@ -167,7 +188,7 @@ export class Proxy {
       });
       await listener.listen();
       this.listeners.push(listener);
-      this.logger.info({ listener: l.name, address: listener.address, tls: !!l.tls }, 'listening');
+      this.logger.info({ listener: l.name, protocol: l.protocol, address: listener.address, tls: !!l.tls }, 'listening');
     }
     if (this.config.admin) {
       this.admin = await startAdminServer({
@@ -201,6 +222,7 @@ export class Proxy {
       s.shutdown(sees ? shutdown : undefined, 'shutdown');
     }
     await new Promise((r) => setTimeout(r, 50));
+    for (const f of this.httpFronts.values()) await f.close();
     for (const s of this.sessions.values()) s.destroy('shutdown');
     for (const l of this.listeners) l.destroyAll();
     await this.cluster.close();
@@ -248,6 +270,30 @@ export class Proxy {
   }
 
   // --- sessions ---------------------------------------------------------------
+
+  /** The front ends an HTTP listener serves, in the order they are tried. */
+  private httpMounts(l: ListenerConfig): HttpMount[] {
+    const h = l.http!;
+    const ami = new AmiHttpMount({
+      listener: l.name, httpTimeoutSeconds: h.httptimeout, maxSessions: h.maxhttpsessions, realm: h.realm,
+      allowGet: h.allowget, serverName: h.servername, maxBodyBytes: h.maxbodybytes,
+      logger: this.logger.child({ component: 'http' }),
+      newSession: (conn, transport) => this.onHttpSession(conn, transport),
+      digestSecret: (username) => this.logins.digestSecret(username),
+    });
+    this.amiHttp.set(l.name, ami);
+    return [ami, ...(this.extraHttpMounts?.(l) ?? [])];
+  }
+
+  /** A session core for an HTTP session: counted with every other session, but not for authlimit (AMI sockets only). */
+  private onHttpSession(conn: ConnectionInfo, transport: HttpTransport): AmiSession {
+    const id = ++this.nextSessionId;
+    const session = new AmiSession(id, this.services, conn, transport);
+    this.registry.add(session, false);
+    this.observer.opened(id, conn);
+    session.start();
+    return session;
+  }
 
   private onConnection(socket: Duplex, conn: ConnectionInfo): void {
     if (this.closing) { socket.destroy(); return; }
@@ -325,12 +371,12 @@ function auditOptions(log: LogConfig): AuditOptions {
 
 /**
  * Keys a reload cannot apply to a running process (docs/operations.md): listener
- * addresses, added or removed listeners, upstreams, the admin port and the log
+ * addresses, protocols and HTTP settings, added or removed listeners, upstreams, the admin port and the log
  * output. Listed so the operator is told, not silently ignored.
  */
 function restartOnlyChanges(a: Config, b: Config): string[] {
   const out: string[] = [];
-  const addr = (c: Config) => JSON.stringify(c.listeners.map((l) => [l.name, l.bindaddr, l.port]));
+  const addr = (c: Config) => JSON.stringify(c.listeners.map((l) => [l.name, l.protocol, l.bindaddr, l.port, l.http]));
   if (addr(a) !== addr(b)) out.push('listeners');
   if (JSON.stringify(a.upstreams) !== JSON.stringify(b.upstreams)) out.push('upstreams');
   if (JSON.stringify(a.admin) !== JSON.stringify(b.admin)) out.push('admin');

@@ -1,8 +1,9 @@
 // `npm run demo`: the simulated Asterisk 22 plus amigate in front of it, with
 // freshly made dev certificates (certs/dev, git-ignored) and a demo user, so a
-// person can log in over TLS and watch events in one command.
+// person can log in over TLS (AMI, or AMI over HTTPS with curl) and watch
+// events in one command.
 //
-//   amigate demo [--tls-port 5039] [--plain-port 5040] [--admin-port 9189]
+//   amigate demo [--tls-port 5039] [--plain-port 5040] [--https-port 8089] [--admin-port 9189]
 //                [--sim-port 15038] [--events-per-second 2] [--dir certs/dev]
 //                [--log-level warn]
 //
@@ -21,7 +22,7 @@ import { UsageError } from '../errors.js';
 import type { CliIo, CliResult } from './types.js';
 import { parseCliArgs } from './args.js';
 
-const USAGE = 'usage: amigate demo [--tls-port 5039] [--plain-port 5040] [--admin-port 9189] [--sim-port 15038] ' +
+const USAGE = 'usage: amigate demo [--tls-port 5039] [--plain-port 5040] [--https-port 8089] [--admin-port 9189] [--sim-port 15038] ' +
   '[--events-per-second 2] [--dir certs/dev] [--log-level warn]   (port 0 = any free port)';
 
 function port(name: string, v: string | undefined): number {
@@ -34,6 +35,7 @@ export async function run(args: string[], io: CliIo): Promise<CliResult> {
   const values = parseCliArgs(args, {
     'tls-port': { type: 'string', default: '5039' },
     'plain-port': { type: 'string', default: '5040' },
+    'https-port': { type: 'string', default: '8089' },
     'admin-port': { type: 'string', default: '9189' },
     'sim-port': { type: 'string', default: '15038' },
     'events-per-second': { type: 'string', default: '2' },
@@ -43,7 +45,7 @@ export async function run(args: string[], io: CliIo): Promise<CliResult> {
   } as const, USAGE, io);
   if (values === undefined) return 0;
   const ports = {
-    tls: port('tls-port', values['tls-port']), plain: port('plain-port', values['plain-port']),
+    tls: port('tls-port', values['tls-port']), plain: port('plain-port', values['plain-port']), https: port('https-port', values['https-port']),
     admin: port('admin-port', values['admin-port']), sim: port('sim-port', values['sim-port']),
   };
   const eventsPerSecond = Number(values['events-per-second']);
@@ -64,6 +66,7 @@ general: { authtimeout: 30 }
 listeners:
   - { name: tls, bindaddr: 127.0.0.1, port: ${ports.tls}, tls: { certfile: ${dir}/server.crt, privatekey: ${dir}/server.key } }
   - { name: plain, bindaddr: 127.0.0.1, port: ${ports.plain} }
+  - { name: web, protocol: http, bindaddr: 127.0.0.1, port: ${ports.https}, tls: { certfile: ${dir}/server.crt, privatekey: ${dir}/server.key }, allowget: false }
 upstreams:
   - { name: sim, host: 127.0.0.1, port: ${sim.port}, username: amigate, secret: ${upstreamSecret}, connections: 2 }
 admin: { bindaddr: 127.0.0.1, port: ${ports.admin} }
@@ -86,12 +89,16 @@ users:
   }
   const tlsPort = proxy.listeners[0]!.address.port;
   const plainPort = proxy.listeners[1]!.address.port;
+  const httpsPort = proxy.listeners[2]!.address.port;
+  const jar = resolve(dir, 'demo-cookies.txt');
+  const curl = `curl --cacert ${dir}/ca.crt`;
   io.stdout.write(`
 amigate demo is running (Ctrl-C stops it)
 
   simulated Asterisk 22   127.0.0.1:${sim.port}   (${values['events-per-second']} generated call events/s)
   amigate TLS listener    127.0.0.1:${tlsPort}    certificate from ${dir} (CA: ${dir}/ca.crt)
   amigate plain listener  127.0.0.1:${plainPort}    (loopback only)
+  amigate HTTPS listener  https://localhost:${httpsPort}/rawman  /mxml  /manager  /arawman ...  (AMI over HTTP)
   metrics and health      http://127.0.0.1:${proxy.adminPort}/metrics  /healthz  /readyz
 
   user: demo   secret: ${demoSecret}
@@ -103,6 +110,11 @@ or with openssl:
   openssl s_client -quiet -crlf -connect 127.0.0.1:${tlsPort} -CAfile ${dir}/ca.crt -servername localhost
   then type:  Action: Login<Enter>Username: demo<Enter>Secret: ${demoSecret}<Enter><Enter>
 Try:  Action: CoreShowChannels<Enter><Enter>   or   Action: Command<Enter>Command: core show version<Enter><Enter>
+
+Or over HTTPS (cookie session; state-changing actions only by POST on this listener), log in:
+  ${curl} -c ${jar} -d action=login -d username=demo -d secret=${demoSecret} https://localhost:${httpsPort}/rawman
+then poll for events (repeat it):
+  ${curl} -b ${jar} 'https://localhost:${httpsPort}/rawman?action=waitevent&timeout=20'
 `);
   return {
     close: async (reason) => {

@@ -4,6 +4,10 @@
 // where Asterisk has one (S30). load.ts parses, validates, resolves secrets and
 // paths, runs the semantic checks and deep-freezes the result.
 
+import { LISTENER_DEFAULTS, LISTENER_SCHEMA, type ListenerConfig } from './listener-schema.js';
+
+export type { HttpListenerConfig, ListenerConfig, ListenerTlsConfig } from './listener-schema.js';
+
 // --- resolved configuration (what the proxy receives) -------------------------
 
 /** Event filter as written in users.*.eventfilter (S20): legacy "[!]regex" or the advanced form. */
@@ -56,32 +60,6 @@ export interface LoginFailuresConfig {
   readonly window: number;
   /** Lockout length in seconds. @default 300 */
   readonly lockout: number;
-}
-
-export interface ListenerTlsConfig {
-  /** Absolute path of the PEM certificate (chain). */
-  readonly certfile: string;
-  /** Absolute path of the PEM private key. */
-  readonly privatekey: string;
-  /** Absolute path of the PEM CA bundle that signs client certificates. */
-  readonly cafile: string | undefined;
-  /** Require and verify a client certificate (mTLS). @default false */
-  readonly verifyclient: boolean;
-  /** @default 'TLSv1.2' */
-  readonly minversion: 'TLSv1.2' | 'TLSv1.3';
-  /** OpenSSL cipher list for TLS 1.2 (TLS_* names set the TLS 1.3 suites). @default forward-secret AEAD only (tls/listener-tls.ts DEFAULT_CIPHERS) */
-  readonly ciphers: string;
-}
-
-export interface ListenerConfig {
-  /** @default '<bindaddr>:<port>' */
-  readonly name: string;
-  /** @default '127.0.0.1' */
-  readonly bindaddr: string;
-  readonly port: number;
-  readonly tls: ListenerTlsConfig | undefined;
-  /** Allows a plaintext listener on a non-loopback address (warned). @default false */
-  readonly insecure: boolean;
 }
 
 export interface UpstreamTlsConfig {
@@ -208,7 +186,7 @@ export interface LoadedConfig {
 // --- defaults -------------------------------------------------------------------
 
 /** The "intermediate" TLS 1.2 suites: forward-secret AEAD only (ECDHE with AES-GCM or ChaCha20-Poly1305; docs/tls.md). */
-export const DEFAULT_CIPHERS = 'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305';
+export { DEFAULT_CIPHERS } from './listener-schema.js';
 
 /** Every default in one place; the schema and docs/config.md are built from these. */
 export const DEFAULTS = {
@@ -232,7 +210,7 @@ export const DEFAULTS = {
     draintimeout: 5000, // ms
     reloadsessions: 'update',
   },
-  listener: { bindaddr: '127.0.0.1', insecure: false, tls: { verifyclient: false, minversion: 'TLSv1.2', ciphers: DEFAULT_CIPHERS } },
+  listener: LISTENER_DEFAULTS,
   upstream: {
     port: 5038, connections: 2, keepalive: 10, keepalivemisses: 3, tls: { rejectunauthorized: true },
     maxlinebytes: 1048576, // 1 MiB: a Command output line is far shorter; bounds memory per connection
@@ -297,21 +275,8 @@ export const CONFIG_SCHEMA: Schema = obj('The amigate configuration file.', {
   }, { default: {} }),
 
   listeners: {
-    type: 'array', minItems: 1, description: 'Downstream AMI listeners (at least one).',
-    items: obj('One listener.', {
-      name: str("Name used in logs and metrics; default '<bindaddr>:<port>'.", { minLength: 1 }),
-      bindaddr: str('IP address to listen on (bindaddr).', { default: DEFAULTS.listener.bindaddr }),
-      port: int('TCP port (0 = any free port).', 0, { maximum: 65535 }),
-      tls: obj('TLS settings; without them the listener is plaintext.', {
-        certfile: str('PEM certificate (chain), relative to the config file (tlscertfile).', { minLength: 1 }),
-        privatekey: str('PEM private key, relative to the config file (tlsprivatekey).', { minLength: 1 }),
-        cafile: str('PEM CA bundle for client certificates, relative to the config file.', { minLength: 1 }),
-        verifyclient: bool('Require a client certificate signed by cafile (mTLS).', { default: DEFAULTS.listener.tls.verifyclient }),
-        minversion: { enum: ['TLSv1.2', 'TLSv1.3'], description: 'Lowest TLS version accepted.', default: DEFAULTS.listener.tls.minversion },
-        ciphers: str('OpenSSL cipher list for TLS 1.2 (TLS_* names restrict the TLS 1.3 suites); default: forward-secret AEAD suites only (ECDHE with AES-GCM or ChaCha20-Poly1305).', { minLength: 1, default: DEFAULTS.listener.tls.ciphers }),
-      }, { required: ['certfile', 'privatekey'] }),
-      insecure: bool('Allow a plaintext listener on a non-loopback address (a warning is logged).', { default: DEFAULTS.listener.insecure }),
-    }, { required: ['port'] }),
+    type: 'array', minItems: 1, description: 'Downstream listeners, AMI or HTTP (at least one).',
+    items: LISTENER_SCHEMA,
   },
 
   upstreams: {

@@ -29,7 +29,12 @@ export interface ListenerOptions {
   maxConnections: number;
   maxConnectionsPerIp: number;
   /** Proxy-wide pre-authentication slots (authlimit, authlimitperip); the session's is released at login. */
-  preAuth: PreAuthSlots;
+  /**
+   * Pre-auth slots (authlimit, authlimitperip), taken per TCP connection. An HTTP
+   * listener has none: its connections are not sessions (HTTP sessions are
+   * bounded by maxhttpsessions, unauthenticated ones evicted first).
+   */
+  preAuth?: PreAuthSlots | undefined;
   onConnection(socket: Duplex, info: ConnectionInfo): void;
   onRejected?(reason: RejectReason, remote: string): void;
 }
@@ -126,11 +131,11 @@ export class Listener {
     let slot: PreAuthSlot | undefined;
     if (this.total >= o.maxConnections) reason = 'maxconnections';
     else if ((this.perIp.get(ip) ?? 0) >= o.maxConnectionsPerIp) reason = 'maxconnectionsperip';
-    else {
+    else if (o.preAuth) {
       const got = o.preAuth.take(ip);
       if (typeof got === 'string') reason = got; else slot = got;
     }
-    if (reason || !slot) {
+    if (reason || (o.preAuth && !slot)) {
       // manager.c: past authlimit the socket is closed with no banner (S1);
       // past authlimitperip too, before any TLS handshake.
       o.onRejected?.(reason ?? 'authlimit', ip);
@@ -142,13 +147,13 @@ export class Listener {
     this.perIp.set(ip, (this.perIp.get(ip) ?? 0) + 1);
     this.sockets.add(sock);
     const tuple = o.tls ? connectionKey(sock) : undefined;
-    if (tuple !== undefined) this.handshaking.set(tuple, slot);
+    if (tuple !== undefined && slot !== undefined) this.handshaking.set(tuple, slot);
     sock.once('close', () => {
       this.total--;
       const n = (this.perIp.get(ip) ?? 1) - 1;
       if (n <= 0) this.perIp.delete(ip); else this.perIp.set(ip, n);
       this.sockets.delete(sock);
-      slot.release();
+      slot?.release();
       if (tuple !== undefined && this.handshaking.get(tuple) === slot) this.handshaking.delete(tuple);
     });
     sock.on('error', () => { /* the session or the TLS layer reports it */ });

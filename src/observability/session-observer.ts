@@ -20,15 +20,15 @@ export class SessionObserver {
     const base = { session: s.id, remote: `${s.conn.remoteAddress}:${s.conn.remotePort}`, listener: s.conn.listener };
     switch (ev.type) {
       case 'login-ok':
-        this.metrics.login('success');
+        this.metrics.login(s.conn.listener, 'success');
         this.audit.loginSucceeded({ ...base, user: s.user!.name });
         break;
       case 'login-failed':
-        this.metrics.login(ev.reason);
+        this.metrics.login(s.conn.listener, ev.reason);
         this.audit.loginFailed({ ...base, user: ev.username, reason: ev.reason });
         break;
       case 'action':
-        this.metrics.action(ev.action, ev.result, ev.latencyMs / 1000 - (ev.upstreamMs ?? 0) / 1000, ev.upstreamMs !== undefined ? ev.upstreamMs / 1000 : undefined);
+        this.metrics.action(s.conn.listener, ev.action, ev.result, ev.latencyMs / 1000 - (ev.upstreamMs ?? 0) / 1000, ev.upstreamMs !== undefined ? ev.upstreamMs / 1000 : undefined);
         // One flat object, raw lines (no entries() copy): this runs once per action (issue 12).
         if (this.audit.wantsAction(ev.result)) this.audit.action({
           session: base.session, remote: base.remote, listener: base.listener, user: s.user?.name, action: ev.action, lines: ev.msg.lines, result: ev.result,

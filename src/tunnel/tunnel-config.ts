@@ -18,7 +18,7 @@ import { isIP } from 'node:net';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import { ConfigInvalidError, UsageError, type ConfigProblem } from '../errors.js';
-import { isLoopback } from '../config/load.js';
+import { isLoopback } from '../config/listeners.js';
 import type { TunnelSpec } from './tunnel.js';
 
 /** One tunnel as written (flags or one YAML entry), before its files are read. */
