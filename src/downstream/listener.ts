@@ -14,6 +14,9 @@ import { formatSubject } from '../auth/subject.js';
 import type { PreAuthSlot, PreAuthSlots } from './preauth-slots.js';
 import { secureContextOptions, type ListenerTls } from '../tls/listener-tls.js';
 
+/** onRaw()'s answer for a connection a limit refused (it is destroyed already). */
+const REFUSED = Symbol('refused');
+
 export type { ListenerTls };
 export { secureContextOptions };
 
@@ -107,7 +110,7 @@ export class Listener {
       const s = net.createServer();
       s.on('connection', (sock: net.Socket) => {
         const slot = this.onRaw(sock);
-        if (slot) this.accept(sock, sock, slot);
+        if (slot !== REFUSED) this.accept(sock, sock, slot);
       });
       this.server = s;
     }
@@ -122,8 +125,11 @@ export class Listener {
     });
   }
 
-  /** Count and gate a new TCP connection; its pre-auth slot, or undefined when it was refused. */
-  private onRaw(sock: net.Socket): PreAuthSlot | undefined {
+  /**
+   * Count and gate a new TCP connection: its pre-auth slot (undefined on a
+   * listener without pre-auth slots, i.e. HTTP), or REFUSED.
+   */
+  private onRaw(sock: net.Socket): PreAuthSlot | undefined | typeof REFUSED {
     const ip = sock.remoteAddress ?? '';
     const o = this.opts;
     sock.setNoDelay(true);
@@ -141,7 +147,7 @@ export class Listener {
       o.onRejected?.(reason ?? 'authlimit', ip);
       this.refused.add(sock);
       sock.destroy();
-      return undefined;
+      return REFUSED;
     }
     this.total++;
     this.perIp.set(ip, (this.perIp.get(ip) ?? 0) + 1);
