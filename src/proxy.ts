@@ -10,7 +10,7 @@ import type { Duplex } from 'node:stream';
 import type pino from 'pino';
 import { AmiMessage } from './protocol/message.js';
 import { DEFAULT_BANNER, parseBanner } from './protocol/banner.js';
-import { Router } from './router/router.js';
+import { Router, type ReplyHandler } from './router/router.js';
 import { Fanout } from './fanout/fanout.js';
 import { Cluster } from './upstream/cluster.js';
 import type { Connector } from './upstream/connector.js';
@@ -21,7 +21,7 @@ import { AmiHttpMount } from './downstream/ami-http-mount.js';
 import type { HttpTransport } from './downstream/http-transport.js';
 import { AmiSession } from './session/session.js';
 import { Session } from './downstream/session.js';
-import type { ConnectionInfo, SessionHandle, SessionObservation, SessionServices } from './session/services.js';
+import type { ConnectionInfo, Decision, SessionHandle, SessionObservation, SessionServices, SessionUser } from './session/services.js';
 import { SessionRegistry } from './session/registry.js';
 import { LoginService, sessionUser } from './session/services/login.js';
 import { PolicyService } from './session/services/policy.js';
@@ -38,6 +38,7 @@ import { Audit, type AuditOptions } from './observability/audit.js';
 import { Metrics } from './observability/metrics.js';
 import { SessionObserver } from './observability/session-observer.js';
 import { startAdminServer, type AdminServer } from './observability/http.js';
+import { TenantScopes } from './scope/tenant-scopes.js';
 
 export interface ProxyOptions {
   logger?: pino.Logger;
@@ -55,6 +56,8 @@ export class Proxy {
   readonly audit: Audit;
   readonly router: Router;
   readonly fanout = new Fanout();
+  /** [scope] Tenant scoping (docs/tenants.md). */
+  readonly scopes: TenantScopes;
   readonly cluster: Cluster;
   readonly listeners: Listener[] = [];
   /** The HTTP side of each `protocol: http` listener, by listener name. */
@@ -90,6 +93,8 @@ export class Proxy {
     this.users = new UserStore(config);
     this.drainTimeoutMs = opts.drainTimeoutMs ?? config.general.draintimeout;
     this.extraHttpMounts = opts.httpMounts;
+    this.scopes = new TenantScopes(config); // [scope]
+    this.fanout.scopeGate = this.scopes; // [scope]
     this.router = new Router(
       { send: (servers, msg) => this.cluster.send(servers, msg) },
       {
@@ -124,6 +129,7 @@ export class Proxy {
     this.services = this.sessionServices(new PolicyService(this.privileges, config.upstreams.map((u) => u.name)));
     this.metrics.setStatsSource(() => ({
       pending: this.router.pendingCount, cluster: this.cluster.stats(), sessions: this.registry.size, fanout: this.fanout.stats, router: this.router.stats,
+      scope: { events: this.fanout.stats.scopeWithheld, listItems: this.scopes.stats.listItemsWithheld }, // [scope]
       sessionQueueBytesMax: () => this.registry.maxQueuedBytes(),
       logLinesDropped: logFileOf(this.logger)?.dropped,
     }));
@@ -142,18 +148,40 @@ export class Proxy {
       get maxPendingActions() { return general().maxpendingactions; },
       get maxLineBytes() { return general().maxlinebytes; },
       get maxHeaders() { return general().maxheaders; },
-      login: (req) => this.logins.login(req),
+      login: async (req) => { const r = await this.logins.login(req); return r.ok ? { ok: true, user: this.scoped(r.user) } : r; }, // [scope]
       challengeAllowed: (username) => this.logins.challengeAllowed(username),
-      decide: (user, msg) => policy.decide(user, msg),
+      decide: (user, msg) => this.scopedDecision(policy.decide(user, msg), user, msg, policy), // [scope]
       compileFilters: (user, extra) => policy.compileFilters(user, extra),
       checkFilter: (spec) => policy.checkFilter(spec),
-      forward: (session, msg, servers, handler) => this.forwarding.forward(session, msg, servers, handler),
+      forward: (session, msg, servers, handler) => this.forwarding.forward(session, msg, servers, this.scopedReplies(session.id, handler, servers)), // [scope]
       filterListCommands: (user, response) => policy.filterListCommands(user, response),
       serversFor: (user) => policy.serversFor(user),
       fullyBooted: () => this.fullyBooted(),
       // Through the method, so a caller that wraps proxy.observe (the soak) sees every notification.
       observe: (ev) => this.observe(ev),
     };
+  }
+
+  // --- [scope] tenant scoping hooks (docs/tenants.md) ---------------------------
+
+  /** The session's user with its scope id (fan-out reads it). */
+  private scoped(user: SessionUser): SessionUser {
+    const id = this.scopes.scopeOf(user.name)?.id;
+    return id === undefined ? user : { ...user, scopeId: id };
+  }
+
+  /** After the policy: a scoped user's action must stay inside its scope (may narrow the upstreams). */
+  private scopedDecision(d: Decision, user: SessionUser, msg: AmiMessage, policy: PolicyService): Decision {
+    if (!d.allow) return d;
+    const sd = this.scopes.decide(user.name, msg, d.servers ?? policy.serversFor(user));
+    if (!sd.allow) return sd;
+    return sd.servers ? { allow: true, servers: sd.servers } : d;
+  }
+
+  /** A scoped user's list replies are cut to its scope, with ListItems kept in step. */
+  private scopedReplies(session: number, handler: ReplyHandler, servers: readonly string[]): ReplyHandler {
+    const name = this.sessions.get(session)?.user?.name;
+    return name === undefined ? handler : this.scopes.replies(name, handler, servers);
   }
 
   // --- lifecycle --------------------------------------------------------------
@@ -255,16 +283,17 @@ export class Proxy {
     this.users = users;
     // One throttle for the process: a reload keeps counts and lockouts, with the new limits (docs/security.md).
     this.logins.configure(users, next.general.loginfailures);
+    this.scopes.reload(next); // [scope] before sessions get their new scope ids
     this.lastReloadAt = Date.now();
     for (const s of this.sessions.values()) {
       if (!s.user) continue;
       const rec = users.get(s.user.name);
       if (!rec) { s.end('user-removed'); continue; }
-      if (sameEntry(prev, next, s.user.name)) { s.updateUser(sessionUser(rec)); continue; }
+      if (sameEntry(prev, next, s.user.name)) { s.updateUser(this.scoped(sessionUser(rec))); continue; }
       // A changed user: the new rules apply to this session too, or it ends (general.reloadsessions).
       if (next.general.reloadsessions === 'close') s.end('user-changed');
       else if (!rec.acl.allows(s.conn.remoteAddress) || (rec.certificate && !certificateMatches(rec.certificate, s.conn.tls))) s.end('user-changed');
-      else s.updateUser(sessionUser(rec));
+      else s.updateUser(this.scoped(sessionUser(rec)));
     }
     this.logger.info({ users: users.size }, 'configuration reloaded');
   }
@@ -343,6 +372,7 @@ export class Proxy {
       if (table) this.privileges.refresh(table, server);
       this.forwarding.unpark(server);
     } else {
+      this.scopes.serverDown(server); // [scope] fail closed: its channels are unknown again
       this.audit.upstreamDown({ upstream: server, reason });
     }
     // A documented amigate event (docs/reliability.md) so system readers learn of the outage.

@@ -20,6 +20,7 @@ import { ActionPrivilegeTable } from '../policy/action-privileges.js';
 import { compileFilter } from '../policy/event-filter.js';
 import { compileLinearRegex } from '../policy/linear-regex.js';
 import { parseSecretHash, isSecretHash } from '../auth/secret-hash.js';
+import { checkScope } from './scope-check.js';
 import {
   CONFIG_SCHEMA, type AdminConfig, type Config, type FilterSpec, type GeneralConfig, type ListenerConfig,
   type LoadedConfig, type LogConfig, type UpstreamConfig, type UserConfig,
@@ -416,6 +417,8 @@ class LoadContext {
         serverheader: u['serverheader'] as boolean,
         logevents: (u['logevents'] as boolean | undefined) ?? false,
         expressions: (u['expressions'] as 'allow' | 'deny' | undefined) ?? 'deny',
+        // [scope] tenant scoping (docs/tenants.md)
+        ...(u['scope'] !== undefined ? { scope: checkScope(u['scope'] as Json, [...at, 'scope'], this) } : {}),
       };
     }
     return out;

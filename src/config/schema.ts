@@ -127,6 +127,24 @@ export interface CertificateBinding {
   readonly fingerprint256?: string;
 }
 
+/** users.<name>.scope: tenant scoping (docs/tenants.md). Patterns use `*` and `?`. */
+export interface ScopeConfig {
+  /** Channel name patterns (case-insensitive, as Asterisk compares channel names). @default [] */
+  readonly channels: readonly string[];
+  /** Dialplan context patterns (case-sensitive). @default [] */
+  readonly contexts: readonly string[];
+  /** Account code patterns (case-sensitive); the first literal one is forced on Originate. @default [] */
+  readonly accountcodes: readonly string[];
+  /** Queue name patterns (case-insensitive). @default [] */
+  readonly queues: readonly string[];
+  /** Device patterns: Device, Peer, Endpoint, Interface, Hint... (case-insensitive). @default [] */
+  readonly devices: readonly string[];
+  /** Events that name no channel, bridge, queue, device or context. @default 'deny' */
+  readonly other: 'deny' | 'allow';
+  /** Actions allowed although their output cannot be scoped (e.g. CoreStatus). @default [] */
+  readonly unscopedactions: readonly string[];
+}
+
 /** One proxy user, resolved. Missing keys mean least privilege. */
 export interface UserConfig {
   readonly name: string;
@@ -160,6 +178,8 @@ export interface UserConfig {
    * system-only function call are refused (stricter than Asterisk); `allow`: Asterisk's own checks only. @default 'deny'
    */
   readonly expressions: 'allow' | 'deny';
+  /** Tenant scope; undefined = unscoped (sees and acts on everything its classes allow). */
+  readonly scope?: ScopeConfig | undefined;
 }
 
 /** The validated, resolved and deep-frozen configuration. */
@@ -220,6 +240,7 @@ export const DEFAULTS = {
   admin: { bindaddr: '127.0.0.1', port: 9189 },
   log: { level: 'info', file: null, pretty: false, sensitive: [] as string[], auditheaders: null, auditactions: 'all' },
   user: { maxsessions: 0, serverheader: false, logevents: false, expressions: 'deny' },
+  scope: { other: 'deny' },
 } as const;
 
 // --- JSON Schema ------------------------------------------------------------------
@@ -368,6 +389,15 @@ export const CONFIG_SCHEMA: Schema = obj('The amigate configuration file.', {
         description: 'deny: without system, refuse `${`, `$[` and system-only function calls in Originate, Setvar, Getvar and Status (stricter than Asterisk); allow: Asterisk\'s own checks only.',
         default: DEFAULTS.user.expressions,
       },
+      scope: obj('Tenant scope (docs/tenants.md): the user sees and acts on only its own channels, queues, devices and contexts.', {
+        channels: { ...strList('Channel name patterns (`*`, `?`; case-insensitive): a channel whose name matches at creation makes its call the tenant\'s.'), default: [] },
+        contexts: { ...strList('Dialplan context patterns (case-sensitive): a channel created in one makes its call the tenant\'s; Originate and transfers must target one.'), default: [] },
+        accountcodes: { ...strList('Account code patterns (case-sensitive): a channel with one at creation makes its call the tenant\'s; the first literal is forced on Originate.'), default: [] },
+        queues: { ...strList('Queue name patterns (case-insensitive).'), default: [] },
+        devices: { ...strList('Device patterns (case-insensitive) for DeviceStateChange, ExtensionStatus, peer and endpoint events.'), default: [] },
+        other: { enum: ['deny', 'allow'], description: 'Events that name no channel, bridge, queue, device or context (Reload, Registry, ...).', default: DEFAULTS.scope.other },
+        unscopedactions: { ...strList('Actions allowed although their output cannot be scoped (Command, CoreStatus, ...); default none.'), default: [] },
+      }),
     }),
   },
 }, { required: ['listeners', 'upstreams'] });

@@ -35,6 +35,13 @@ export interface EventSink {
    * (its message, and any other wire form built once, for transports that need one).
    */
   deliverEvent(wire: Buffer, event: OutboundEvent): void;
+  /** [scope] Tenant scope id (src/scope/); undefined = unscoped user. */
+  readonly scopeId?: number | undefined;
+}
+
+/** [scope] Tenant scoping (implemented by scope/tenant-scopes.ts): sees every event once, before any delivery decision. */
+export interface ScopeGate {
+  observe(event: AmiMessage, server: string): { allows(scopeId: number): boolean } | undefined;
 }
 
 export interface FanoutStats {
@@ -43,11 +50,15 @@ export interface FanoutStats {
   filtered: number;
   /** Events whose Privilege named no known class; delivered to `read: all` sessions only. */
   unknownPrivilege: number;
+  /** [scope] Deliveries withheld from scoped sessions. */
+  scopeWithheld: number;
 }
 
 export class Fanout {
   private readonly sinks = new Map<number, EventSink>();
-  readonly stats: FanoutStats = { received: 0, delivered: 0, filtered: 0, unknownPrivilege: 0 };
+  readonly stats: FanoutStats = { received: 0, delivered: 0, filtered: 0, unknownPrivilege: 0, scopeWithheld: 0 };
+  /** [scope] Set by proxy.ts when tenant scoping is configured. */
+  scopeGate: ScopeGate | undefined;
 
   add(sink: EventSink): void { this.sinks.set(sink.id, sink); }
   remove(id: number): void { this.sinks.delete(id); }
@@ -63,11 +74,14 @@ export class Fanout {
     }
     const name = event.get('Event') ?? '';
     const variants = new Variants(event, server, originator);
+    const scoped = this.scopeGate?.observe(event, server); // [scope] once per event, before any receiver
     for (const sink of this.sinks.values()) {
       if (!sink.receivingEvents) continue;
       if ((sink.readMask & category) !== category || (sink.sendMask & category) !== category) continue;
       if (sink.servers !== undefined && !sink.servers.has(server)) continue;
       const own = originator !== undefined && originator.session === sink.id;
+      // [scope] a scoped user sees only its own calls; its own OriginateResponse always.
+      if (sink.scopeId !== undefined && !own && !(scoped?.allows(sink.scopeId) ?? false)) { this.stats.scopeWithheld++; continue; }
       if (!sink.passesFilters(name, variants.message(own, false), () => variants.text(own))) {
         this.stats.filtered++;
         continue;

@@ -51,6 +51,8 @@ export interface MetricsStats {
   fanout?: { delivered: number; unknownPrivilege?: number };
   /** Cumulative router counters: upstream packets that reached nobody, by reason (amigate_upstream_packets_dropped_total). */
   router?: { dropped: Readonly<Record<string, number>> };
+  /** [scope] Packets withheld from scoped users: broadcast events (per receiver) and list items. */
+  scope?: { events: number; listItems: number };
   /** The largest output queue (bytes) of any open session now; called only when the gauge is scraped. */
   sessionQueueBytesMax?: () => number;
   /** Log lines (audit records included) log.file could not take: its buffer was full or a write failed. */
@@ -151,6 +153,17 @@ export class Metrics {
       collect() {
         const s = self.stats();
         if (s?.fanout) { this.reset(); this.inc(s.fanout.delivered); }
+      },
+    });
+    new Counter({
+      name: 'amigate_scope_withheld_total',
+      help: 'Packets withheld from scoped (tenant) users: broadcast events, one per event per scoped session (kind=event), and list items (kind=list-item).',
+      labelNames: ['kind'], registers,
+      collect() {
+        const s = self.stats()?.scope;
+        this.reset();
+        this.inc({ kind: 'event' }, s?.events ?? 0);
+        this.inc({ kind: 'list-item' }, s?.listItems ?? 0);
       },
     });
     this.eventsDropped = new Counter({

@@ -41,8 +41,8 @@ export type ActionOutcome = 'success' | 'error' | 'timeout' | 'upstream-lost';
 
 /** Receives the reply packets of one forwarded action (implemented by the session). */
 export interface ReplyHandler {
-  /** A response, list item or list-complete event, with the client's ActionID already restored. */
-  packet(msg: AmiMessage): void;
+  /** A response, list item or list-complete event, with the client's ActionID already restored; `server`: the upstream it came from. */
+  packet(msg: AmiMessage, server?: string): void;
   /** No more packets will come. `err` is set for timeout and upstream loss (the session answers the client). */
   done(outcome: ActionOutcome, info: { upstream: string; upstreamMs: number; err?: AmigateError }): void;
 }
@@ -189,7 +189,7 @@ export class Router implements UpstreamListener {
     const p = this.pending.get(id);
     if (!p) { this.drop('no-owner'); return; } // timed out or its session left: nobody may see it
     restoreId(msg, idIndex, p.clientId);
-    p.handler.packet(msg);
+    p.handler.packet(msg, p.ref.server);
     const list = msg.get('EventList');
     if (list !== undefined && list.toLowerCase() === 'start') {
       this.openList(p, 'in-list');
@@ -232,7 +232,7 @@ export class Router implements UpstreamListener {
   /** A packet of `p`'s list (or its one "will follow" event). */
   private listPacket(p: Pending, msg: AmiMessage, idIndex: number): void {
     if (idIndex >= 0) restoreId(msg, idIndex, p.clientId);
-    p.handler.packet(msg);
+    p.handler.packet(msg, p.ref.server);
     if (p.state === 'one-event' || msg.get('EventList')?.toLowerCase() === 'complete') this.finish(p, 'success');
   }
 

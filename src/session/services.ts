@@ -22,6 +22,8 @@ export interface SessionUser {
   readonly logEvents?: boolean;
   /** Opaque to the session: handed back to the services for policy decisions. */
   readonly record: unknown;
+  /** [scope] Tenant scope id (src/scope/), undefined for an unscoped user; fan-out reads it. */
+  readonly scopeId?: number | undefined;
 }
 
 export type LoginResult =

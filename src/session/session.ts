@@ -93,6 +93,7 @@ export class AmiSession implements SessionHandle, TransportSession, ActionContex
   get readMask(): number { return this.user?.readMask ?? 0; }
   get servers(): ReadonlySet<string> | undefined { return this.user?.servers; }
   get serverHeader(): boolean { return this.user?.serverHeader ?? false; }
+  get scopeId(): number | undefined { return this.user?.scopeId; } // [scope]
 
   passesFilters(name: string, event: AmiMessage, text: () => string): boolean {
     if (this.filters.size === 0) return true;

@@ -1,0 +1,46 @@
+// Scope patterns (users.<name>.scope.*): `*` is any run of characters (`/` and
+// `@` included), `?` one character, everything else literal. Compiled once at
+// config load; matching is a linear two-pointer walk, never a RegExp, so a
+// hostile channel name cannot make it backtrack.
+//
+// Case follows what Asterisk compares: channel names (ast_channel_by_name_cb(),
+// strncasecmp), device names (devicestate.c, strcasecmp) and queue names
+// (app_queue queue_cmp_cb(), strcasecmp) are case-insensitive; dialplan contexts
+// (pbx.c hashtab_compare_contexts(), strcmp) and account codes are exact.
+
+export interface Glob {
+  readonly source: string;
+  matches(value: string): boolean;
+}
+
+export function compileGlob(source: string, caseInsensitive: boolean): Glob {
+  const pattern = caseInsensitive ? source.toLowerCase() : source;
+  const literal = !pattern.includes('*') && !pattern.includes('?');
+  return {
+    source,
+    matches(value: string): boolean {
+      const v = caseInsensitive ? value.toLowerCase() : value;
+      return literal ? v === pattern : globMatch(pattern, v);
+    },
+  };
+}
+
+/** Wildcard match: `*` (any run), `?` (one char). O(len(p) * len(v)) at worst, no recursion. */
+export function globMatch(p: string, v: string): boolean {
+  let pi = 0, vi = 0, star = -1, mark = 0;
+  while (vi < v.length) {
+    const c = p.charCodeAt(pi);
+    if (pi < p.length && (c === 63 /* ? */ || c === v.charCodeAt(vi))) { pi++; vi++; }
+    else if (pi < p.length && c === 42 /* * */) { star = pi++; mark = vi; }
+    else if (star >= 0) { pi = star + 1; vi = ++mark; }
+    else return false;
+  }
+  while (pi < p.length && p.charCodeAt(pi) === 42) pi++;
+  return pi === p.length;
+}
+
+/** Any of `globs` matches `value`. */
+export function anyMatch(globs: readonly Glob[], value: string): boolean {
+  for (const g of globs) if (g.matches(value)) return true;
+  return false;
+}
