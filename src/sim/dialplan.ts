@@ -58,7 +58,23 @@ function parse(lines: readonly string[]): Context {
   return ctx;
 }
 
-const CONTEXTS = new Map<string, Context>([['test', parse(TEST_CONTEXT_LINES)]]);
+/**
+ * Two hosted-PBX tenants on one Asterisk (docs/tenants.md, issue 15): each has
+ * an internal context like [test]'s generic extension, and acme dials out
+ * through the shared trunk (`Dial(PJSIP/trunk)` creates the trunk leg in the
+ * caller's call, as app_dial does). Not part of GetConfig's extensions.conf.
+ */
+export const TENANT_CONTEXT_LINES: Readonly<Record<string, readonly string[]>> = {
+  'acme-internal': ['exten=_X.,1,Answer()', 'same=n,Set(TESTVAR=acme)', 'same=n,UserEvent(TestEvent,Foo: acme)', 'same=n,Wait(2)', 'same=n,Hangup()'],
+  'acme-queues': ['exten=_X.,1,Answer()', 'same=n,Wait(2)', 'same=n,Hangup()'],
+  'acme-outbound': ['exten=_X.,1,Dial(PJSIP/trunk,30)', 'same=n,Hangup()'],
+  'globex-internal': ['exten=_X.,1,Answer()', 'same=n,Set(TESTVAR=globex)', 'same=n,UserEvent(TestEvent,Foo: globex)', 'same=n,Wait(2)', 'same=n,Hangup()'],
+};
+
+const CONTEXTS = new Map<string, Context>([
+  ['test', parse(TEST_CONTEXT_LINES)],
+  ...Object.entries(TENANT_CONTEXT_LINES).map(([name, lines]) => [name, parse(lines)] as [string, Context]),
+]);
 
 /** The extension's steps (priority n is index n - 1), or undefined when the context or extension does not exist. */
 export function findExtension(context: string, exten: string): readonly DialplanStep[] | undefined {

@@ -29,6 +29,8 @@ interface SynthCall {
   n: number;
   /** Caller id number. */
   num: string;
+  /** Dialplan context of both halves. */
+  ctx: string;
 }
 
 /** Events per call (see next()). */
@@ -47,7 +49,12 @@ export class LoadGenerator {
   /** Total events generated since start (for tests and benchmarks). */
   count = 0;
 
-  constructor(private readonly pbx: SimPbx, seed: number) {
+  /**
+   * `contexts`: the calls' contexts, taken in turn by call number (never from
+   * the PRNG, so the default ['test'] keeps every sequence as before). Several
+   * contexts make calls of several tenants at once (docs/tenants.md).
+   */
+  constructor(private readonly pbx: SimPbx, seed: number, private readonly contexts: readonly string[] = ['test']) {
     this.rng = mulberry32(seed);
   }
 
@@ -108,16 +115,17 @@ export class LoadGenerator {
   private newCall(): SynthCall {
     const pbx = this.pbx;
     const exten = String(100 + Math.floor(this.rng() * 900));
-    const base = `Local/${exten}@test-${pbx.channels.nextLocalId()}`;
+    const ctx = this.contexts[this.serial % this.contexts.length] ?? 'test';
+    const base = `Local/${exten}@${ctx}-${pbx.channels.nextLocalId()}`;
     const sys = pbx.systemName;
     const uid1 = pbx.channels.nextUniqueid(sys);
     const uid2 = pbx.channels.nextUniqueid(sys);
-    const device = `Local/${exten}@test`;
-    const one = new SimChannel(base + ';1', uid1, uid1, 'test', exten, device);
-    const two = new SimChannel(base + ';2', uid2, uid1, 'test', exten, device);
+    const device = `Local/${exten}@${ctx}`;
+    const one = new SimChannel(base + ';1', uid1, uid1, ctx, exten, device);
+    const two = new SimChannel(base + ';2', uid2, uid1, ctx, exten, device);
     two.state = 4;
     const num = String(5550000 + Math.floor(this.rng() * 10000));
-    return { one, two, step: 0, n: this.serial++, num };
+    return { one, two, step: 0, n: this.serial++, num, ctx };
   }
 
   private emit(c: SynthCall): void {
@@ -135,8 +143,8 @@ export class LoadGenerator {
       case 4: one.cidNum = c.num; one.cidName = 'Load Test'; name = 'NewCallerid';
         body = channelState(one) + 'CID-CallingPres: 0 (Presentation Allowed, Not Screened)\r\n'; break;
       case 5: name = 'LocalBridge';
-        body = channelState(one, 'LocalOne') + channelState(two, 'LocalTwo') + `Context: test\r\nExten: ${one.exten}\r\nLocalOptimization: Yes\r\n`; break;
-      case 6: name = 'DialBegin'; body = channelState(one, 'Dest') + `DialString: ${one.exten}@test\r\n`; break;
+        body = channelState(one, 'LocalOne') + channelState(two, 'LocalTwo') + `Context: ${c.ctx}\r\nExten: ${one.exten}\r\nLocalOptimization: Yes\r\n`; break;
+      case 6: name = 'DialBegin'; body = channelState(one, 'Dest') + `DialString: ${one.exten}@${c.ctx}\r\n`; break;
       case 7: name = 'Newexten'; cat = EVENT.DIALPLAN; body = this.exten(two, 1, 'Answer', ''); break;
       case 8: two.state = 6; name = 'Newstate'; body = channelState(two); break;
       case 9: one.state = 6; name = 'Newstate'; body = channelState(one); break;

@@ -74,7 +74,7 @@ export function originate(pbx: SimPbx, req: OriginateRequest): Promise<boolean> 
     const at = target.lastIndexOf('@');
     const exten = at < 0 ? target : target.slice(0, at);
     const context = at < 0 ? 'default' : target.slice(at + 1);
-    const { one, two } = newPair(pbx, target, context, exten, undefined);
+    const { one, two } = newPair(pbx, target, context, exten, undefined, undefined, req.account);
     newexten(pbx, one, 'AppDial2', '(Outgoing Line)');
     if (!extensionExists(context, exten)) {
       // local_call(): "No such extension/context" -> both halves hang up, cause 0.
@@ -130,6 +130,7 @@ const pairs = new WeakMap<SimChannel, Pair>();
 export function newPair(
   pbx: SimPbx, target: string, context: string, exten: string, linkedid: string | undefined,
   oneAt?: { context: string; exten: string },
+  account = '',
 ): { one: SimChannel; two: SimChannel } {
   const sys = pbx.systemName;
   const base = `Local/${target}-${pbx.channels.nextLocalId()}`;
@@ -139,6 +140,9 @@ export function newPair(
   const one = new SimChannel(base + ';1', uid1, linkedid ?? uid1, oneAt?.context ?? context, oneAt?.exten ?? exten, device);
   const two = new SimChannel(base + ';2', uid2, linkedid ?? uid1, context, exten, device);
   two.state = 4;
+  // Originate's Account: sets the account code of the channels it creates.
+  one.accountCode = account;
+  two.accountCode = account;
   one.peer = two;
   two.peer = one;
   pbx.channels.add(one);
@@ -236,6 +240,9 @@ export function step(pbx: SimPbx, ch: SimChannel): void {
       return;
     case 'queue':
       pbx.queue.join(ch, s.data, next);
+      return;
+    case 'dial':
+      dialTrunk(pbx, ch);
       return;
     default:
       next();
@@ -340,4 +347,39 @@ export function softHangup(pbx: SimPbx, ch: SimChannel, cause: number): void {
   if (!ch.alive) return;
   pbx.emit('SoftHangupRequest', EVENT.CALL, channelState(ch) + `Cause: ${cause}\r\n`);
   hangup(pbx, ch, false, cause);
+}
+
+/**
+ * Dial(PJSIP/trunk): app_dial places an outgoing leg on the shared trunk in the
+ * caller's call (same Linkedid), the far end answers at once, both legs are
+ * bridged for a second, then the far end hangs up and the caller's dialplan
+ * goes on. The trunk leg is named PJSIP/trunk-<n> in context from-trunk.
+ */
+function dialTrunk(pbx: SimPbx, ch: SimChannel): void {
+  const uid = pbx.channels.nextUniqueid(pbx.systemName);
+  const out = new SimChannel(`PJSIP/trunk-${pbx.channels.nextLocalId()}`, uid, ch.linkedid, 'from-trunk', 's', 'PJSIP/trunk');
+  pbx.channels.add(out);
+  pbx.emit('Newchannel', EVENT.CALL, channelState(out));
+  pbx.emit('DialBegin', EVENT.CALL, channelState(ch) + channelState(out, 'Dest') + `DialString: trunk/${ch.exten}\r\n`);
+  newState(pbx, out, 6);
+  if (ch.state !== 6) answer(pbx, ch); // the far end answered: so does the caller's leg (and an originating Local pair)
+  pbx.emit('DialEnd', EVENT.CALL, channelState(ch) + channelState(out, 'Dest') + 'DialStatus: ANSWER\r\n');
+  const bridge = `bridge-${uid}`;
+  const bridgeState = (n: number) => `BridgeUniqueid: ${bridge}\r\nBridgeType: basic\r\nBridgeTechnology: simple_bridge\r\n` +
+    `BridgeCreator: <unknown>\r\nBridgeName: <unknown>\r\nBridgeNumChannels: ${n}\r\nBridgeVideoSourceMode: none\r\n`;
+  pbx.emit('BridgeCreate', EVENT.CALL, bridgeState(0));
+  pbx.emit('BridgeEnter', EVENT.CALL, bridgeState(1) + channelState(ch));
+  pbx.emit('BridgeEnter', EVENT.CALL, bridgeState(2) + channelState(out));
+  ch.timer = pbx.after(1000, () => {
+    ch.timer = undefined;
+    pbx.emit('BridgeLeave', EVENT.CALL, bridgeState(1) + channelState(out));
+    out.alive = false;
+    hangupEvent(pbx, out, 16);
+    pbx.channels.remove(out);
+    pbx.emit('BridgeLeave', EVENT.CALL, bridgeState(0) + channelState(ch));
+    pbx.emit('BridgeDestroy', EVENT.CALL, bridgeState(0));
+    if (!ch.alive) return;
+    ch.priority++;
+    step(pbx, ch);
+  });
 }

@@ -30,6 +30,8 @@ export interface SimOptions {
   systemName?: string;
   /** Generated call events per second (see generator.ts). @default 0 */
   eventsPerSecond?: number;
+  /** Contexts of generated calls, taken in turn (e.g. two tenants' contexts, docs/tenants.md). @default ['test'] */
+  generatorContexts?: readonly string[];
   /** Seed of the generator's PRNG. @default 1 */
   seed?: number;
   /** Answer Command like Asterisk <= 13: `Response: Follows` ... `--END COMMAND--` (S24). @default false */
@@ -135,7 +137,7 @@ class SimServer implements Sim {
       listWriteDelayMs: opts.listWriteDelayMs ?? 0,
       withoutActions: new Set((opts.withoutActions ?? []).map((a) => a.toLowerCase())),
     }, opts.users ?? DEFAULT_USERS);
-    this.generator = new LoadGenerator(this.pbx, opts.seed ?? 1);
+    this.generator = new LoadGenerator(this.pbx, opts.seed ?? 1, opts.generatorContexts);
     for (let i = 0; i < (opts.preloadChannels ?? 0); i++) this.pbx.channels.add(parkedChannel(this.pbx.channels, i, this.pbx.systemName));
   }
 
