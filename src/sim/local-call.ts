@@ -352,7 +352,7 @@ export function softHangup(pbx: SimPbx, ch: SimChannel, cause: number): void {
 /**
  * Dial(PJSIP/trunk): app_dial places an outgoing leg on the shared trunk in the
  * caller's call (same Linkedid), the far end answers at once, both legs are
- * bridged for a second, then the far end hangs up and the caller's dialplan
+ * bridged for three seconds, then the far end hangs up and the caller's dialplan
  * goes on. The trunk leg is named PJSIP/trunk-<n> in context from-trunk.
  */
 function dialTrunk(pbx: SimPbx, ch: SimChannel): void {
@@ -370,14 +370,23 @@ function dialTrunk(pbx: SimPbx, ch: SimChannel): void {
   pbx.emit('BridgeCreate', EVENT.CALL, bridgeState(0));
   pbx.emit('BridgeEnter', EVENT.CALL, bridgeState(1) + channelState(ch));
   pbx.emit('BridgeEnter', EVENT.CALL, bridgeState(2) + channelState(out));
-  ch.timer = pbx.after(1000, () => {
-    ch.timer = undefined;
+  // The far end hangs up after three seconds, or when the caller's leg goes first.
+  let done = false;
+  const farEndGone = (): void => {
+    if (done) return;
+    done = true;
     pbx.emit('BridgeLeave', EVENT.CALL, bridgeState(1) + channelState(out));
     out.alive = false;
     hangupEvent(pbx, out, 16);
     pbx.channels.remove(out);
     pbx.emit('BridgeLeave', EVENT.CALL, bridgeState(0) + channelState(ch));
     pbx.emit('BridgeDestroy', EVENT.CALL, bridgeState(0));
+  };
+  const before = ch.onGone;
+  ch.onGone = () => { before?.(); farEndGone(); };
+  ch.timer = pbx.after(3000, () => {
+    ch.timer = undefined;
+    farEndGone();
     if (!ch.alive) return;
     ch.priority++;
     step(pbx, ch);
