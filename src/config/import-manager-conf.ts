@@ -57,6 +57,8 @@ const AMIGATE_DEFAULT_BOOL = true;
 const USER_NAME = /^[!-~]{1,79}$/;
 /** Both families: a user whose named ACL cannot be carried over is refused everywhere. */
 const DENY_ALL = ['0.0.0.0/0.0.0.0', '::/0'];
+/** EVENT_FLAG_CALL. */
+const CALL = 1 << 1;
 
 export function importManagerConf(text: string, opts: ImportOptions = {}): ImportResult {
   const source = opts.source ?? 'manager.conf';
@@ -93,6 +95,16 @@ export function importManagerConf(text: string, opts: ImportOptions = {}): Impor
       level: 'warning',
       message: `plain secrets copied for ${plain.length} user(s) (${plain.map((n) => `[${n}]`).join(', ')}): they allow both Login and MD5 Challenge; ` +
         'if no client of a user needs Challenge, replace its secret with the output of `amigate hash-secret`, and keep the file readable only by amigate',
+    });
+  }
+  // [scope] manager.conf has no per-tenant scope (docs/tenants.md): say so when users share the call stream.
+  const callUsers = entries.filter(([, u]) => ((parsePermString(u.read ?? '') | parsePermString(u.write ?? '')) & CALL) !== 0).map(([n]) => n);
+  if (callUsers.length > 1) {
+    findings.push({
+      level: 'warning',
+      message: `${callUsers.length} users read or act on calls (${callUsers.map((n) => `[${n}]`).join(', ')}): manager.conf has no per-customer scope, ` +
+        'so each sees every call on the PBX and may act on any channel its write classes allow, as in Asterisk; ' +
+        'on a shared (multi-tenant) Asterisk, add users.<name>.scope to confine a customer\'s user to its own channels, queues and contexts (docs/tenants.md)',
     });
   }
   findings.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity));
