@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --only rtt,stall,fanout,userevent,mixed,connections,parser,tunnel,filter]`
+// `npm run bench [-- --quick] [-- --only rtt,stall,fanout,userevent,mixed,connections,parser,tunnel,filter,scope]`
 //
 // Runs every path in the same run, interleaved per scenario:
 //   (a) direct     clients -> simulated Asterisk
@@ -57,6 +57,15 @@ async function main(): Promise<void> {
   if (want('filter')) {
     const r = spawnSync(process.execPath, [join(here, 'micro/filter.bench.js'), '--rounds', QUICK ? '2' : '5', '--events', QUICK ? '20000' : '100000'], { encoding: 'utf8' });
     print('## Event filters (one core, in-process)');
+    print('');
+    for (const l of r.stdout.trim().split('\n')) print(l);
+    print('');
+  }
+
+  // [scope] tenant scoping's fan-out cost, 100 scoped sessions (bench/micro/scope-fanout.bench.ts).
+  if (want('scope')) {
+    const r = spawnSync(process.execPath, [join(here, 'micro/scope-fanout.bench.js'), '--rounds', QUICK ? '2' : '5', '--events', QUICK ? '50000' : '200000'], { encoding: 'utf8' });
+    print('## Fan-out with tenant scoping (one core, in-process)');
     print('');
     for (const l of r.stdout.trim().split('\n')) print(l);
     print('');

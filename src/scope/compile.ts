@@ -4,7 +4,7 @@
 // behaviour. See docs/tenants.md.
 
 import type { Config, ScopeConfig } from '../config/schema.js';
-import { anyMatch, compileGlob, type Glob } from './glob.js';
+import { anyMatch, compileGlob, GlobIndex, type Glob } from './glob.js';
 
 export interface CompiledScope {
   /** Index in ScopeRegistry.list. */
@@ -50,6 +50,10 @@ export class ScopeRegistry {
   private readonly byUser: ReadonlyMap<string, CompiledScope>;
   /** Scope ids with `other: allow`. */
   readonly otherAllowed: ReadonlySet<number>;
+  /** Channel ownership indexes: name, context and account code patterns of every scope. */
+  private readonly byChannel = new GlobIndex(true);
+  private readonly byContext = new GlobIndex(false);
+  private readonly byAccount = new GlobIndex(false);
 
   constructor(config: Pick<Config, 'users'>) {
     const list: CompiledScope[] = [];
@@ -57,6 +61,18 @@ export class ScopeRegistry {
     this.list = list;
     this.byUser = new Map(list.map((s) => [s.user.toLowerCase(), s]));
     this.otherAllowed = new Set(list.filter((s) => s.otherAllowed).map((s) => s.id));
+    for (const s of list) {
+      for (const g of s.channels) this.byChannel.add(s.id, g.source);
+      for (const g of s.contexts) this.byContext.add(s.id, g.source);
+      for (const g of s.accountcodes) this.byAccount.add(s.id, g.source);
+    }
+  }
+
+  /** Add the scopes a channel belongs to by its own attributes (channelMatches() for every scope, indexed). */
+  channelOwners(name: string, context: string | undefined, accountcode: string | undefined, out: Set<number>): void {
+    this.byChannel.collect(name, out);
+    if (context !== undefined) this.byContext.collect(context, out);
+    if (accountcode !== undefined) this.byAccount.collect(accountcode, out);
   }
 
   get size(): number { return this.list.length; }

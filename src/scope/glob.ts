@@ -44,3 +44,45 @@ export function anyMatch(globs: readonly Glob[], value: string): boolean {
   for (const g of globs) if (g.matches(value)) return true;
   return false;
 }
+
+interface TrieNode { readonly next: Map<number, TrieNode>; readonly here: Array<{ id: number; glob: Glob }> }
+
+/**
+ * Which owners' patterns match a value, without trying every pattern: patterns
+ * hang in a trie under their literal prefix (the text before the first `*` or
+ * `?`), so a channel name walks one path and only tests the patterns found on
+ * it. 100 tenants' `PJSIP/tNNN-*` cost one walk plus one or two matches.
+ */
+export class GlobIndex {
+  private readonly root: TrieNode = { next: new Map(), here: [] };
+  private size = 0;
+
+  constructor(private readonly caseInsensitive: boolean) {}
+
+  add(id: number, source: string): void {
+    const glob = compileGlob(source, this.caseInsensitive);
+    const p = this.caseInsensitive ? source.toLowerCase() : source;
+    let node = this.root;
+    for (let i = 0; i < p.length; i++) {
+      const c = p.charCodeAt(i);
+      if (c === 42 || c === 63) break;
+      let n = node.next.get(c);
+      if (n === undefined) node.next.set(c, (n = { next: new Map(), here: [] }));
+      node = n;
+    }
+    node.here.push({ id, glob });
+    this.size++;
+  }
+
+  /** Add the id of every pattern that matches `value` to `out`. */
+  collect(value: string, out: Set<number>): void {
+    if (this.size === 0 || value === '') return;
+    const v = this.caseInsensitive ? value.toLowerCase() : value;
+    let node: TrieNode | undefined = this.root;
+    for (let i = 0; node !== undefined; i++) {
+      for (const e of node.here) if (!out.has(e.id) && e.glob.matches(v)) out.add(e.id);
+      if (i >= v.length) break;
+      node = node.next.get(v.charCodeAt(i));
+    }
+  }
+}

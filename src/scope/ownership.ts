@@ -11,7 +11,7 @@
 // so that the events Asterisk sends after Hangup (Cdr, CEL LINKEDID_END,
 // BridgeLeave ordering) still resolve.
 
-import { channelMatches, type ScopeRegistry } from './compile.js';
+import type { ScopeRegistry } from './compile.js';
 
 export const EMPTY: ReadonlySet<number> = new Set<number>();
 const RECENT = 4096;
@@ -75,9 +75,7 @@ export class ServerOwnership {
   }
 
   private addOwners(chan: Chan): void {
-    for (const s of this.registry.list) {
-      if (channelMatches(s, chan.name, chan.context, chan.accountcode)) chan.call.owners.add(s.id);
-    }
+    this.registry.channelOwners(chan.name, chan.context, chan.accountcode, chan.call.owners);
   }
 
   /** Owners of the call a channel unique id belongs to (EMPTY when unknown). */

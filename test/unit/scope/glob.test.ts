@@ -25,3 +25,18 @@ t.test('hostile input stays fast (no backtracking blow-up)', async (t) => {
   t.notOk(globMatch(p, v));
   t.ok(performance.now() - t0 < 2000);
 });
+
+t.test('GlobIndex finds exactly the patterns a brute-force match finds', async (t) => {
+  const { GlobIndex } = await import('../../../src/scope/glob.js');
+  const patterns = ['PJSIP/acme-*', 'Local/*@acme-*', '*-trunk', 'PJSIP/acme-1?', 'PJSIP/a*', 'exact', '', 'P?SIP/x', 'pjsip/ACME-2*'];
+  for (const ci of [true, false]) {
+    const idx = new GlobIndex(ci);
+    patterns.forEach((p, i) => idx.add(i, p));
+    for (const v of ['PJSIP/acme-100', 'pjsip/acme-12', 'Local/1@acme-x;1', 'SIP/x-trunk', 'exact', 'EXACT', 'PJSIP/x', 'PxSIP/x', 'PJSIP/ACME-2', 'nothing', 'PJSIP/a']) {
+      const got = new Set<number>();
+      idx.collect(v, got);
+      const want = patterns.map((p, i) => [p, i] as const).filter(([p]) => p !== '' && compileGlob(p, ci).matches(v)).map(([, i]) => i);
+      t.same([...got].sort(), want.sort(), `${ci ? 'ci' : 'cs'} ${v}`);
+    }
+  }
+});
