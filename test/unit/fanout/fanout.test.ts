@@ -31,7 +31,7 @@ t.test('read classes are all-of, send mask too (S17)', async (t) => {
   t.equal(callOnly.got.length, 1);
   t.equal(callSystem.got.length, 3);
   t.equal(off.got.length, 0);
-  t.same(f.stats, { received: 3, delivered: 4, filtered: 0, unknownPrivilege: 0 });
+  t.same(f.stats, { received: 3, delivered: 4, filtered: 0, unknownPrivilege: 0, scopeWithheld: 0 });
 });
 
 t.test('one serialization shared by every receiver', async (t) => {
