@@ -93,8 +93,8 @@ t.test('two tenants on one Asterisk', async (t) => {
         if (r.contexts) pairs.push([r.contexts[0]!, 'globex-internal']);
         for (const hdr of r.channels) pairs.push([hdr, target]);
         const res = await globex.action(pairs);
-        // Park is not in this Asterisk (no res_parking): refused as unknown before any scope check.
-        const expected = name === 'Park' ? 'Permission denied: unknown action (Park)' : `Permission denied: scope.channels (${target})`;
+        // Park is not in this Asterisk (no res_parking): Asterisk's unknown-action answer comes before any scope check.
+        const expected = name === 'Park' ? 'Invalid/unknown command: Park. Use Action: ListCommands to show available commands.' : `Permission denied: scope.channels (${target})`;
         t.equal(res.get('Message'), expected, `${name} on ${target}`);
       }
     }
