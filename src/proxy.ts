@@ -16,13 +16,15 @@ import { Fanout } from './fanout/fanout.js';
 import { Cluster } from './upstream/cluster.js';
 import type { Connector } from './upstream/connector.js';
 import { Listener, type ListenerTls } from './downstream/listener.js';
+import { HttpFront } from './downstream/http-front.js';
+import type { HttpMount } from './downstream/http-mount.js';
 import { Session } from './downstream/session.js';
 import type { ConnectionInfo, SessionHandle, SessionObservation, SessionServices } from './session/services.js';
 import { SessionRegistry } from './session/registry.js';
 import { LoginService, sessionUser } from './session/services/login.js';
 import { PolicyService } from './session/services/policy.js';
 import { ForwardingService } from './session/services/forwarding.js';
-import type { Config, ListenerTlsConfig, LogConfig } from './config/schema.js';
+import type { Config, ListenerConfig, ListenerTlsConfig, LogConfig } from './config/schema.js';
 import { UserStore } from './auth/user-store.js';
 import { LoginThrottle, certificateMatches } from './auth/authenticator.js';
 import { ActionPrivilegeTable } from './policy/action-privileges.js';
@@ -37,6 +39,8 @@ export interface ProxyOptions {
   connector?: Connector;
   /** ms close() waits for in-flight actions. @default 5000 */
   drainTimeoutMs?: number;
+  /** More mounts for an HTTP listener, tried after the built-in ones (tests, embedders). */
+  httpMounts?: (listener: ListenerConfig) => HttpMount[];
 }
 
 export class Proxy {
@@ -48,6 +52,9 @@ export class Proxy {
   readonly fanout = new Fanout();
   readonly cluster: Cluster;
   readonly listeners: Listener[] = [];
+  /** The HTTP side of each `protocol: http` listener, by listener name. */
+  readonly httpFronts = new Map<string, HttpFront>();
+  private readonly extraHttpMounts: ((listener: ListenerConfig) => HttpMount[]) | undefined;
   private admin: AdminServer | undefined;
   /** What every session, whatever its transport, is given. */
   readonly services: SessionServices;
@@ -71,6 +78,7 @@ export class Proxy {
     this.audit = new Audit(this.logger, auditOptions(config.log));
     this.users = new UserStore(config);
     this.drainTimeoutMs = opts.drainTimeoutMs ?? config.general.draintimeout;
+    this.extraHttpMounts = opts.httpMounts;
     this.router = new Router(
       { send: (servers, msg) => this.cluster.send(servers, msg) },
       {
@@ -141,6 +149,8 @@ export class Proxy {
   async start(): Promise<void> {
     this.cluster.start();
     for (const l of this.config.listeners) {
+      const front = l.http ? new HttpFront({ serverName: l.http.servername, mounts: this.httpMounts(l) }) : undefined;
+      if (front) this.httpFronts.set(l.name, front);
       const listener = new Listener({
         name: l.name,
         host: l.bindaddr,
@@ -149,8 +159,14 @@ export class Proxy {
         handshakeTimeoutMs: this.config.general.authtimeout * 1000,
         maxConnections: this.config.general.maxconnections,
         maxConnectionsPerIp: this.config.general.maxconnectionsperip,
-        admit: () => this.registry.unauthenticated < this.config.general.authlimit,
-        onConnection: (socket, info) => this.onConnection(socket, info),
+        // authlimit counts AMI sockets waiting to log in; an HTTP connection is not a
+        // session (HTTP sessions are bounded per listener by maxhttpsessions).
+        admit: () => front !== undefined || this.registry.unauthenticated < this.config.general.authlimit,
+        onConnection: (socket, info) => {
+          if (this.closing) socket.destroy();
+          else if (front) front.accept(socket, info);
+          else this.onConnection(socket, info);
+        },
         onRejected: (reason, remote) => {
           this.metrics.connectionRejected(l.name, reason);
           this.audit.connectionRejected({ remote, listener: l.name, reason });
@@ -158,7 +174,7 @@ export class Proxy {
       });
       await listener.listen();
       this.listeners.push(listener);
-      this.logger.info({ listener: l.name, address: listener.address, tls: !!l.tls }, 'listening');
+      this.logger.info({ listener: l.name, protocol: l.protocol, address: listener.address, tls: !!l.tls }, 'listening');
     }
     if (this.config.admin) {
       this.admin = await startAdminServer({
@@ -192,6 +208,7 @@ export class Proxy {
       s.shutdown(sees ? shutdown : undefined, 'shutdown');
     }
     await new Promise((r) => setTimeout(r, 50));
+    for (const f of this.httpFronts.values()) await f.close();
     for (const s of this.sessions.values()) s.destroy('shutdown');
     for (const l of this.listeners) l.destroyAll();
     await this.cluster.close();
@@ -236,6 +253,11 @@ export class Proxy {
   }
 
   // --- sessions ---------------------------------------------------------------
+
+  /** The front ends an HTTP listener serves, in the order they are tried. */
+  private httpMounts(l: ListenerConfig): HttpMount[] {
+    return [...(this.extraHttpMounts?.(l) ?? [])];
+  }
 
   private onConnection(socket: Duplex, conn: ConnectionInfo): void {
     if (this.closing) { socket.destroy(); return; }
@@ -324,12 +346,12 @@ async function readListenerTls(t: ListenerTlsConfig): Promise<ListenerTls> {
 
 /**
  * Keys a reload cannot apply to a running process (docs/operations.md): listener
- * addresses, added or removed listeners, upstreams, the admin port and the log
+ * addresses, protocols and HTTP settings, added or removed listeners, upstreams, the admin port and the log
  * output. Listed so the operator is told, not silently ignored.
  */
 function restartOnlyChanges(a: Config, b: Config): string[] {
   const out: string[] = [];
-  const addr = (c: Config) => JSON.stringify(c.listeners.map((l) => [l.name, l.bindaddr, l.port]));
+  const addr = (c: Config) => JSON.stringify(c.listeners.map((l) => [l.name, l.protocol, l.bindaddr, l.port, l.http]));
   if (addr(a) !== addr(b)) out.push('listeners');
   if (JSON.stringify(a.upstreams) !== JSON.stringify(b.upstreams)) out.push('upstreams');
   if (JSON.stringify(a.admin) !== JSON.stringify(b.admin)) out.push('admin');

@@ -24,6 +24,10 @@ import {
   CONFIG_SCHEMA, type AdminConfig, type Config, type FilterSpec, type GeneralConfig, type ListenerConfig,
   type LoadedConfig, type LogConfig, type UpstreamConfig, type UserConfig,
 } from './schema.js';
+import { isLoopback, isWildcard, resolveListeners } from './listeners.js';
+
+// Other modules (tunnel config) import the loopback test from here.
+export { isLoopback };
 
 type Path = ReadonlyArray<string | number>;
 type Json = Record<string, unknown>;
@@ -239,7 +243,7 @@ class LoadContext {
     if (general.banner !== 'auto' && parseBanner(general.banner) === undefined) {
       this.problem(['general', 'banner'], "must be 'auto' or `Asterisk Call Manager/<version>` (clients check that prefix, S1)");
     }
-    const listeners = this.listeners(data['listeners'] as Json[]);
+    const listeners = resolveListeners(data['listeners'] as Json[], { problem: (p, m, k) => this.problem(p, m, k), warn: (p, m) => this.warn(p, m), path: (p) => this.path(p) });
     const upstreams = await this.upstreams(data['upstreams'] as Json[]);
     const admin = this.admin(data['admin'] as Json | undefined, listeners);
     const logData = data['log'] as Json;
@@ -262,45 +266,6 @@ class LoadContext {
     });
     const users = await this.users(data['users'] as Record<string, Json>, general, upstreams, listeners);
     return { file: this.file, general, listeners, upstreams, admin, log, users };
-  }
-
-  private listeners(list: Json[]): ListenerConfig[] {
-    const out: ListenerConfig[] = [];
-    const names = new Map<string, number>();
-    list.forEach((l, i) => {
-      const at = ['listeners', i];
-      const bindaddr = String(l['bindaddr']);
-      const port = l['port'] as number;
-      const validAddr = isIP(bindaddr) !== 0;
-      if (!validAddr) this.problem([...at, 'bindaddr'], `${JSON.stringify(bindaddr)} is not an IP address`);
-      const name = typeof l['name'] === 'string' ? l['name'] : `${bindaddr}:${port}`;
-      if (names.has(name)) this.problem([...at, 'name'], `duplicate listener name ${JSON.stringify(name)} (also listeners[${names.get(name)}])`);
-      names.set(name, i);
-      const t = l['tls'] as Json | undefined;
-      if (t) {
-        if (t['verifyclient'] === true && t['cafile'] === undefined) this.problem([...at, 'tls'], 'verifyclient: true needs cafile (the CA that signs client certificates)', 'verifyclient');
-      } else if (validAddr && !isLoopback(bindaddr)) {
-        if (l['insecure'] === true) {
-          this.warn(at, `plaintext listener ${JSON.stringify(name)} on ${bindaddr}:${port} (insecure: true): secrets and events cross the network unencrypted`);
-        } else {
-          this.problem(at, `listener ${JSON.stringify(name)} on ${bindaddr} has no tls: add tls, bind it to a loopback address, or set insecure: true`);
-        }
-      }
-      const clash = out.findIndex((o) => port !== 0 && o.port === port && (o.bindaddr === bindaddr || isWildcard(o.bindaddr) || isWildcard(bindaddr)));
-      if (clash >= 0) this.problem([...at, 'port'], `port ${port} is already used by listeners[${clash}] (${out[clash]!.name})`);
-      out.push({
-        name, bindaddr, port,
-        tls: t ? {
-          certfile: this.path(String(t['certfile'])),
-          privatekey: this.path(String(t['privatekey'])),
-          cafile: typeof t['cafile'] === 'string' ? this.path(t['cafile']) : undefined,
-          verifyclient: t['verifyclient'] as boolean,
-          minversion: t['minversion'] as 'TLSv1.2' | 'TLSv1.3',
-        } : undefined,
-        insecure: l['insecure'] as boolean,
-      });
-    });
-    return out;
   }
 
   private async upstreams(list: Json[]): Promise<UpstreamConfig[]> {
@@ -535,19 +500,6 @@ export function keyPath(path: Path): string {
 function related(a: string, b: string): boolean {
   const inside = (x: string, y: string) => x === y || x.startsWith(y + '.') || x.startsWith(y + '[') || y === '(root)';
   return inside(a, b) || inside(b, a);
-}
-
-/** 127.0.0.0/8, ::1 (any spelling), ::ffff:127.x and `localhost`. */
-export function isLoopback(addr: string): boolean {
-  if (addr === 'localhost') return true;
-  const kind = isIP(addr);
-  if (kind === 4) return addr.startsWith('127.');
-  if (kind === 6) return addr === '::1' || /^(0{0,4}:){7}0{0,3}1$/.test(addr) || /^::ffff:127\./i.test(addr);
-  return false;
-}
-
-function isWildcard(addr: string): boolean {
-  return addr === '0.0.0.0' || addr === '::';
 }
 
 function classNames(mask: number): string {

@@ -4,6 +4,10 @@
 // where Asterisk has one (S30). load.ts parses, validates, resolves secrets and
 // paths, runs the semantic checks and deep-freezes the result.
 
+import { LISTENER_DEFAULTS, LISTENER_SCHEMA, type ListenerConfig } from './listener-schema.js';
+
+export type { HttpListenerConfig, ListenerConfig, ListenerTlsConfig } from './listener-schema.js';
+
 // --- resolved configuration (what the proxy receives) -------------------------
 
 /** Event filter as written in users.*.eventfilter (S20): legacy "[!]regex" or the advanced form. */
@@ -54,30 +58,6 @@ export interface LoginFailuresConfig {
   readonly window: number;
   /** Lockout length in seconds. @default 300 */
   readonly lockout: number;
-}
-
-export interface ListenerTlsConfig {
-  /** Absolute path of the PEM certificate (chain). */
-  readonly certfile: string;
-  /** Absolute path of the PEM private key. */
-  readonly privatekey: string;
-  /** Absolute path of the PEM CA bundle that signs client certificates. */
-  readonly cafile: string | undefined;
-  /** Require and verify a client certificate (mTLS). @default false */
-  readonly verifyclient: boolean;
-  /** @default 'TLSv1.2' */
-  readonly minversion: 'TLSv1.2' | 'TLSv1.3';
-}
-
-export interface ListenerConfig {
-  /** @default '<bindaddr>:<port>' */
-  readonly name: string;
-  /** @default '127.0.0.1' */
-  readonly bindaddr: string;
-  readonly port: number;
-  readonly tls: ListenerTlsConfig | undefined;
-  /** Allows a plaintext listener on a non-loopback address (warned). @default false */
-  readonly insecure: boolean;
 }
 
 export interface UpstreamTlsConfig {
@@ -217,7 +197,7 @@ export const DEFAULTS = {
     draintimeout: 5000, // ms
     reloadsessions: 'update',
   },
-  listener: { bindaddr: '127.0.0.1', insecure: false, tls: { verifyclient: false, minversion: 'TLSv1.2' } },
+  listener: LISTENER_DEFAULTS,
   upstream: {
     port: 5038, connections: 2, keepalive: 10, keepalivemisses: 3, tls: { rejectunauthorized: true },
     maxlinebytes: 1048576, // 1 MiB: a Command output line is far shorter; bounds memory per connection
@@ -281,20 +261,8 @@ export const CONFIG_SCHEMA: Schema = obj('The amigate configuration file.', {
   }, { default: {} }),
 
   listeners: {
-    type: 'array', minItems: 1, description: 'Downstream AMI listeners (at least one).',
-    items: obj('One listener.', {
-      name: str("Name used in logs and metrics; default '<bindaddr>:<port>'.", { minLength: 1 }),
-      bindaddr: str('IP address to listen on (bindaddr).', { default: DEFAULTS.listener.bindaddr }),
-      port: int('TCP port (0 = any free port).', 0, { maximum: 65535 }),
-      tls: obj('TLS settings; without them the listener is plaintext.', {
-        certfile: str('PEM certificate (chain), relative to the config file (tlscertfile).', { minLength: 1 }),
-        privatekey: str('PEM private key, relative to the config file (tlsprivatekey).', { minLength: 1 }),
-        cafile: str('PEM CA bundle for client certificates, relative to the config file.', { minLength: 1 }),
-        verifyclient: bool('Require a client certificate signed by cafile (mTLS).', { default: DEFAULTS.listener.tls.verifyclient }),
-        minversion: { enum: ['TLSv1.2', 'TLSv1.3'], description: 'Lowest TLS version accepted.', default: DEFAULTS.listener.tls.minversion },
-      }, { required: ['certfile', 'privatekey'] }),
-      insecure: bool('Allow a plaintext listener on a non-loopback address (a warning is logged).', { default: DEFAULTS.listener.insecure }),
-    }, { required: ['port'] }),
+    type: 'array', minItems: 1, description: 'Downstream listeners, AMI or HTTP (at least one).',
+    items: LISTENER_SCHEMA,
   },
 
   upstreams: {

@@ -4,7 +4,7 @@
 import type { Test } from 'tap';
 import { stringify } from 'yaml';
 import { parseConfig } from '../../src/config/load.js';
-import { createProxy, type Proxy } from '../../src/proxy.js';
+import { createProxy, type Proxy, type ProxyOptions } from '../../src/proxy.js';
 import { startSim, type Sim, type SimOptions } from '../../src/sim/server.js';
 import { captureLogger } from './log-capture.js';
 
@@ -41,6 +41,8 @@ export interface HarnessOptions {
   logSensitive?: string[];
   /** More `log:` keys (auditheaders, auditactions...). */
   log?: Record<string, unknown>;
+  /** Extra mounts on HTTP listeners (ProxyOptions.httpMounts). */
+  httpMounts?: ProxyOptions['httpMounts'];
 }
 
 export async function startProxy(t: Test, opts: HarnessOptions): Promise<ProxyHarness> {
@@ -66,7 +68,7 @@ export async function startProxy(t: Test, opts: HarnessOptions): Promise<ProxyHa
   };
   const { config } = await parseConfig(stringify(doc), '<test>', {});
   const cap = captureLogger({ level: 'debug' });
-  const proxy = await createProxy(config, { logger: cap.logger, drainTimeoutMs: 500 });
+  const proxy = await createProxy(config, { logger: cap.logger, drainTimeoutMs: 500, ...(opts.httpMounts ? { httpMounts: opts.httpMounts } : {}) });
   t.teardown(() => proxy.close('test-end'));
   await waitUntil(() => sims.every((_, i) => proxy.cluster.isReady(`pbx${i + 1}`)), 5000);
   return {

@@ -35,7 +35,11 @@ t.test('config/amigate.example.yaml loads (every key), with its secrets in place
   const env = { AMI_UPSTREAM_SECRET: 'up', AMI_MARK_SECRET: 'mark', AMI_CRM_SECRET: 'crm', AMI_READER_SECRET: 'reader' };
   const { config, warnings } = await loadConfig(join(dir, 'config/amigate.example.yaml'), env);
   t.same(warnings, [], 'the example is clean');
-  t.equal(config.listeners.length, 3);
+  t.equal(config.listeners.length, 4);
+  t.same(config.listeners[3]!.http, { httptimeout: 60, allowget: false, realm: 'asterisk', servername: 'Asterisk', maxhttpsessions: 1000, maxbodybytes: 16384 });
+  t.equal(config.listeners[3]!.protocol, 'http');
+  t.equal(config.listeners[0]!.protocol, 'ami');
+  t.equal(config.listeners[0]!.http, undefined);
   t.equal(config.listeners[0]!.tls!.certfile, join(dir, 'certs/dev/server.crt'), 'cert paths are relative to the config file; they need not exist');
   t.equal(config.listeners[2]!.tls!.verifyclient, true);
   t.equal(config.upstreams[0]!.secret, 'up');
@@ -191,6 +195,32 @@ t.test('the error message lists every problem as file:line: key: message', async
   t.equal(e.code, 'AMIGATE_ERR_CONFIG_INVALID');
   t.match(e.message, `${file}:2: general.authtimeout: must be >= 1`);
   t.match(e.message, `${file}:13: users.alice.maxsessions: must be >= 0`);
+});
+
+t.test('listeners[].protocol: http keys are defaulted there and refused on an AMI listener', async (t) => {
+  const { config } = await parseConfig(`
+listeners:
+  - { name: web, bindaddr: 127.0.0.1, port: 8088, protocol: http, allowget: false }
+upstreams:
+  - { name: pbx1, host: 127.0.0.1, username: amigate, secret: s3cret }
+`, '/x/a.yaml', {});
+  t.same(config.listeners[0]!.http, { ...DEFAULTS.listener.http, allowget: false });
+  const problems = await problemsOf(parseConfig(`
+listeners:
+  - { name: ami, bindaddr: 127.0.0.1, port: 5038, httptimeout: 30 }
+  - name: web
+    bindaddr: 127.0.0.1
+    port: 8088
+    protocol: http
+    realm: 'a"b'
+    protocol2: x
+upstreams:
+  - { name: pbx1, host: 127.0.0.1, username: amigate, secret: s3cret }
+`, '/x/a.yaml', {}));
+  t.same(problems.map((p) => [p.line, p.key]), [[3, 'listeners[0].httptimeout'], [8, 'listeners[1].realm'], [9, 'listeners[1].protocol2']]);
+  t.match(problems[0]!.message, /only a listener with protocol: http takes this key/);
+  t.match(problems[1]!.message, /must not contain/);
+  t.match(problems[2]!.message, /unknown key/);
 });
 
 t.test('an unreadable file', async (t) => {
