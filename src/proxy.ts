@@ -18,6 +18,10 @@ import type { Connector } from './upstream/connector.js';
 import { Listener, type ListenerTls } from './downstream/listener.js';
 import { HttpFront } from './downstream/http-front.js';
 import type { HttpMount } from './downstream/http-mount.js';
+import { WebSocketFront } from './downstream/websocket-front.js';
+import { ConsoleFront } from './downstream/console-front.js';
+import { AmiSession } from './session/session.js';
+import type { Transport } from './session/context.js';
 import { Session } from './downstream/session.js';
 import type { ConnectionInfo, SessionHandle, SessionObservation, SessionServices } from './session/services.js';
 import { SessionRegistry } from './session/registry.js';
@@ -149,7 +153,7 @@ export class Proxy {
   async start(): Promise<void> {
     this.cluster.start();
     for (const l of this.config.listeners) {
-      const front = l.http ? new HttpFront({ serverName: l.http.servername, mounts: this.httpMounts(l) }) : undefined;
+      const front = l.http ? new HttpFront({ serverName: l.http.servername, mounts: await this.httpMounts(l) }) : undefined;
       if (front) this.httpFronts.set(l.name, front);
       const listener = new Listener({
         name: l.name,
@@ -255,8 +259,39 @@ export class Proxy {
   // --- sessions ---------------------------------------------------------------
 
   /** The front ends an HTTP listener serves, in the order they are tried. */
-  private httpMounts(l: ListenerConfig): HttpMount[] {
-    return [...(this.extraHttpMounts?.(l) ?? [])];
+  private async httpMounts(l: ListenerConfig): Promise<HttpMount[]> {
+    const mounts: HttpMount[] = [];
+    if (l.websocket) mounts.push(this.webSocketMount(l, l.websocket));
+    if (l.console && l.websocket) mounts.push(await ConsoleFront.load(l.websocket.path));
+    return [...mounts, ...(this.extraHttpMounts?.(l) ?? [])];
+  }
+
+  /** AMI over WebSocket on an HTTP listener: sessions like TCP ones, on a WebSocketTransport. */
+  private webSocketMount(l: ListenerConfig, settings: NonNullable<ListenerConfig['websocket']>): WebSocketFront {
+    const general = () => this.config.general;
+    return new WebSocketFront({
+      settings,
+      tls: l.tls !== undefined,
+      serverName: l.http?.servername ?? '',
+      limits: () => ({ maxQueueBytes: general().maxqueuebytes, maxLineBytes: general().maxlinebytes, maxHeaders: general().maxheaders }),
+      // authlimit as on TCP: the HTTP connection was admitted without it (it is no session yet).
+      admit: () => this.registry.unauthenticated < general().authlimit,
+      open: (transport, conn) => this.openSession(transport, conn),
+      onRejected: (reason, remote) => {
+        this.metrics.connectionRejected(l.name, reason);
+        this.audit.connectionRejected({ remote, listener: l.name, reason });
+      },
+    });
+  }
+
+  /** A session on any transport but the stream one (which onConnection makes): registered, observed, started. */
+  private openSession(transport: Transport, conn: ConnectionInfo): void {
+    if (this.closing) { transport.destroy(); return; }
+    const id = ++this.nextSessionId;
+    const session = new AmiSession(id, this.services, conn, transport);
+    this.registry.add(session);
+    this.observer.opened(id, conn);
+    session.start();
   }
 
   private onConnection(socket: Duplex, conn: ConnectionInfo): void {

@@ -5,6 +5,7 @@
 // reporter so they carry file, line and key.
 
 import { isIP } from 'node:net';
+import { resolveWebSocket } from './websocket-schema.js';
 import { HTTP_LISTENER_KEYS, LISTENER_DEFAULTS, type HttpListenerConfig, type ListenerConfig } from './listener-schema.js';
 
 type Path = ReadonlyArray<string | number>;
@@ -53,6 +54,7 @@ export function resolveListeners(list: Json[], ctx: ListenerLoadContext): Listen
       } : undefined,
       insecure: l['insecure'] as boolean,
       http: httpSettings(l, protocol, at, ctx),
+      ...resolveWebSocket(l, protocol, at, ctx),
     });
   });
   return out;

@@ -12,6 +12,7 @@ import { access, readFile } from 'node:fs/promises';
 import type http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import type { HttpMount } from './http-mount.js';
 
 export const CONSOLE_PATH = '/console';
 
@@ -41,7 +42,8 @@ export async function consoleDir(): Promise<string> {
   throw new Error('the console/ folder of the amigate package is missing');
 }
 
-export class ConsoleFront {
+export class ConsoleFront implements HttpMount {
+  readonly name = 'console';
   private readonly assets: ReadonlyMap<string, Asset>;
 
   private constructor(assets: ReadonlyMap<string, Asset>) { this.assets = assets; }

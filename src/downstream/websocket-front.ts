@@ -15,21 +15,14 @@ import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ConnectionInfo } from '../session/services.js';
+import type { WebSocketListenerConfig } from '../config/websocket-schema.js';
 import { errorPage, headText } from '../http/response.js';
 import { OriginCheck } from '../http/origin.js';
 import { SUBPROTOCOLS, type DecodeLimits, type Subprotocol } from './websocket-codec.js';
 import { WebSocketTransport } from './websocket-transport.js';
+import type { HttpMount } from './http-mount.js';
 
-export interface WebSocketSettings {
-  /** URL path of the endpoint. @default '/ws' */
-  readonly path: string;
-  /** Origins allowed besides the listener's own ('*': any). @default [] */
-  readonly origins: readonly string[];
-  /** Bytes of one message (and so of one frame); more closes with 1009. @default 65536 */
-  readonly maxmessagebytes: number;
-  /** Seconds between pings; 0 turns them off. @default 30 */
-  readonly pinginterval: number;
-}
+export type WebSocketSettings = WebSocketListenerConfig;
 
 export type WebSocketRejection = 'origin' | 'subprotocol' | 'authlimit';
 
@@ -48,7 +41,8 @@ export interface WebSocketFrontOptions {
   onRejected?(reason: WebSocketRejection, remote: string): void;
 }
 
-export class WebSocketFront {
+export class WebSocketFront implements HttpMount {
+  readonly name = 'websocket';
   private readonly opts: WebSocketFrontOptions;
   private readonly origins: OriginCheck;
   private readonly wss: WebSocketServer;
