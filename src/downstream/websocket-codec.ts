@@ -160,9 +160,11 @@ export class AmiFrameDecoder {
     if (last !== 10) {
       this.parser.write('\r\n\r\n');
     } else {
-      const prev = n >= 2 ? frame[n - 2] : undefined;
-      const endsBlank = prev === 10 || (prev === 13 && n >= 3 && frame[n - 3] === 10);
-      if (!endsBlank) this.parser.write('\r\n');
+      // Is the frame's last line blank (the packet already ended)? Its start is the
+      // frame's start or an LF; a frame never starts inside a packet.
+      let i = n - 2;
+      if (i >= 0 && frame[i] === 13) i--;
+      if (i >= 0 && frame[i] !== 10) this.parser.write('\r\n');
     }
   }
 }
