@@ -20,6 +20,8 @@ import { HttpFront } from './downstream/http-front.js';
 import type { HttpMount } from './downstream/http-mount.js';
 import { WebSocketFront } from './downstream/websocket-front.js';
 import { ConsoleFront } from './downstream/console-front.js';
+import { AmiHttpMount } from './downstream/ami-http-mount.js';
+import type { HttpTransport } from './downstream/http-transport.js';
 import { AmiSession } from './session/session.js';
 import type { Transport } from './session/context.js';
 import { Session } from './downstream/session.js';
@@ -58,6 +60,8 @@ export class Proxy {
   readonly listeners: Listener[] = [];
   /** The HTTP side of each `protocol: http` listener, by listener name. */
   readonly httpFronts = new Map<string, HttpFront>();
+  /** AMI over HTTP on each HTTP listener, by listener name. */
+  readonly amiHttp = new Map<string, AmiHttpMount>();
   private readonly extraHttpMounts: ((listener: ListenerConfig) => HttpMount[]) | undefined;
   private admin: AdminServer | undefined;
   /** What every session, whatever its transport, is given. */
@@ -260,10 +264,30 @@ export class Proxy {
 
   /** The front ends an HTTP listener serves, in the order they are tried. */
   private async httpMounts(l: ListenerConfig): Promise<HttpMount[]> {
+    const h = l.http!;
     const mounts: HttpMount[] = [];
+    // WebSocket and console first: each claims only its own paths.
     if (l.websocket) mounts.push(this.webSocketMount(l, l.websocket));
     if (l.console && l.websocket) mounts.push(await ConsoleFront.load(l.websocket.path));
-    return [...mounts, ...(this.extraHttpMounts?.(l) ?? [])];
+    const ami = new AmiHttpMount({
+      listener: l.name, httpTimeoutSeconds: h.httptimeout, maxSessions: h.maxhttpsessions, realm: h.realm,
+      allowGet: h.allowget, serverName: h.servername, maxBodyBytes: h.maxbodybytes,
+      logger: this.logger.child({ component: 'http' }),
+      newSession: (conn, transport) => this.onHttpSession(conn, transport),
+      digestSecret: (username) => this.logins.digestSecret(username),
+    });
+    this.amiHttp.set(l.name, ami);
+    return [...mounts, ami, ...(this.extraHttpMounts?.(l) ?? [])];
+  }
+
+  /** A session core for an HTTP session: counted with every other session, but not for authlimit (AMI sockets only). */
+  private onHttpSession(conn: ConnectionInfo, transport: HttpTransport): AmiSession {
+    const id = ++this.nextSessionId;
+    const session = new AmiSession(id, this.services, conn, transport);
+    this.registry.add(session, false);
+    this.observer.opened(id, conn);
+    session.start();
+    return session;
   }
 
   /** AMI over WebSocket on an HTTP listener: sessions like TCP ones, on a WebSocketTransport. */
@@ -276,7 +300,7 @@ export class Proxy {
       limits: () => ({ maxQueueBytes: general().maxqueuebytes, maxLineBytes: general().maxlinebytes, maxHeaders: general().maxheaders }),
       // authlimit as on TCP: the HTTP connection was admitted without it (it is no session yet).
       admit: () => this.registry.unauthenticated < general().authlimit,
-      open: (transport, conn) => this.openSession(transport, conn),
+      open: (transport, conn) => this.openWebSocketSession(transport, conn),
       onRejected: (reason, remote) => {
         this.metrics.connectionRejected(l.name, reason);
         this.audit.connectionRejected({ remote, listener: l.name, reason });
@@ -284,8 +308,8 @@ export class Proxy {
     });
   }
 
-  /** A session on any transport but the stream one (which onConnection makes): registered, observed, started. */
-  private openSession(transport: Transport, conn: ConnectionInfo): void {
+  /** A WebSocket session: an AMI session like a TCP one (counted for authlimit), on its transport. */
+  private openWebSocketSession(transport: Transport, conn: ConnectionInfo): void {
     if (this.closing) { transport.destroy(); return; }
     const id = ++this.nextSessionId;
     const session = new AmiSession(id, this.services, conn, transport);

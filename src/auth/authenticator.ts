@@ -36,6 +36,11 @@ export interface LoginRequest {
   readonly key?: string | undefined;
   /** The session's challenge (S9). */
   readonly challenge?: string | undefined;
+  /**
+   * HTTP Digest already compared the client's response with the plain secret:
+   * true = it matched. Like MD5, it needs the plain secret, so a hash-only user fails.
+   */
+  readonly digest?: boolean | undefined;
   readonly remoteAddress: string;
   readonly tls?: PeerCertificateInfo | undefined;
   /** Sessions this user has open now (S10 / maxsessions), or how to count them for the record found. */
@@ -148,10 +153,12 @@ export class Authenticator {
     if (!user.acl.allows(req.remoteAddress)) return fail('acl', user);
     if (user.certificate && !certificateMatches(user.certificate, req.tls)) return fail('certificate', user);
     const md5 = req.key !== undefined;
-    const ok = md5
-      ? this.verifyMd5(user, req.challenge ?? '', req.key!)
-      : await this.verifyPlain(user, req.secret ?? '');
-    if (!ok) return fail('bad-secret', user, !md5);
+    const digest = req.digest !== undefined;
+    let ok: boolean;
+    if (digest) ok = req.digest === true && user.secret?.kind === 'plain';
+    else if (md5) ok = this.verifyMd5(user, req.challenge ?? '', req.key!);
+    else ok = await this.verifyPlain(user, req.secret ?? '');
+    if (!ok) return fail('bad-secret', user, !md5 && !digest);
     const active = typeof req.activeSessions === 'function' ? req.activeSessions(user) : req.activeSessions;
     const limit = user.allowMultipleLogin ? user.maxSessions : 1;
     if (limit > 0 && active >= limit) return fail('session-limit', user, true);

@@ -42,7 +42,7 @@ export interface UserRecord extends PolicySubject {
 
 const secrets = new WeakMap<UserRecord, string>();
 
-/** The secret of a record: a `$scrypt$` hash, or the plain secret as a byte string. For authenticator.ts only. */
+/** The secret of a record: a `$scrypt$` hash, or the plain secret as a byte string. For authenticator.ts and the HTTP Digest check (session/services/login.ts digestSecret()) only. */
 export function secretOf(user: UserRecord): string | undefined {
   return secrets.get(user);
 }

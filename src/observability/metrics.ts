@@ -81,8 +81,8 @@ export class Metrics {
   private readonly connectionsActive: Gauge<'listener'>;
   private readonly connectionsTotal: Counter<'listener'>;
   private readonly connectionsRejected: Counter<'listener' | 'reason'>;
-  private readonly logins: Counter<'result'>;
-  private readonly actions: Counter<'action' | 'result'>;
+  private readonly logins: Counter<'listener' | 'result'>;
+  private readonly actions: Counter<'listener' | 'action' | 'result'>;
   private readonly actionProxySeconds: Histogram;
   private readonly actionUpstreamSeconds: Histogram;
   private readonly actionTimeouts: Counter;
@@ -113,12 +113,12 @@ export class Metrics {
       labelNames: ['listener', 'reason'], registers,
     });
     this.logins = new Counter({
-      name: 'amigate_logins_total', help: 'Login attempts by result: success or the failure reason.',
-      labelNames: ['result'], registers,
+      name: 'amigate_logins_total', help: 'Login attempts by listener and result: success or the failure reason.',
+      labelNames: ['listener', 'result'], registers,
     });
     this.actions = new Counter({
-      name: 'amigate_actions_total', help: 'Actions from downstream clients, by action name (known names only, else "other") and result.',
-      labelNames: ['action', 'result'], registers,
+      name: 'amigate_actions_total', help: 'Actions from downstream clients, by listener, action name (known names only, else "other") and result.',
+      labelNames: ['listener', 'action', 'result'], registers,
     });
     this.actionProxySeconds = new Histogram({
       name: 'amigate_action_proxy_seconds', help: 'Time an action spent inside amigate (total latency minus upstream time).',
@@ -247,12 +247,12 @@ export class Metrics {
     for (const listener of opts.listeners ?? []) {
       this.connectionsActive.set({ listener }, 0);
       this.connectionsTotal.inc({ listener }, 0);
+      for (const result of LOGIN_RESULTS) this.logins.inc({ listener, result }, 0);
     }
     for (const upstream of opts.upstreams ?? []) {
       this.upstreamStates.set(upstream, 'down');
       this.eventsReceived.inc({ upstream }, 0);
     }
-    for (const result of LOGIN_RESULTS) this.logins.inc({ result }, 0);
     for (const reason of DROP_REASONS) this.eventsDropped.inc({ reason }, 0);
     if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
@@ -289,18 +289,18 @@ export class Metrics {
     this.connectionsRejected.inc({ listener, reason: bounded(reason, REJECT_REASONS) });
   }
 
-  /** `success` or a LoginFailureReason. */
-  login(result: string): void {
-    this.logins.inc({ result: bounded(result, LOGIN_RESULTS) });
+  /** `success` or a LoginFailureReason, on a listener (AMI or HTTP). */
+  login(listener: string, result: string): void {
+    this.logins.inc({ listener, result: bounded(result, LOGIN_RESULTS) });
   }
 
   /**
    * One finished action. `proxySeconds` is the time inside amigate (total minus
    * upstream); `upstreamSeconds` is absent when the action never went upstream.
    */
-  action(name: string, result: string, proxySeconds: number, upstreamSeconds?: number): void {
+  action(listener: string, name: string, result: string, proxySeconds: number, upstreamSeconds?: number): void {
     const r = bounded(result, ACTION_RESULTS);
-    this.actions.inc({ action: this.actionLabel(name), result: r });
+    this.actions.inc({ listener, action: this.actionLabel(name), result: r });
     if (Number.isFinite(proxySeconds)) this.actionProxySeconds.observe(Math.max(0, proxySeconds));
     if (upstreamSeconds !== undefined && Number.isFinite(upstreamSeconds)) this.actionUpstreamSeconds.observe(Math.max(0, upstreamSeconds));
     if (r === 'timeout') this.actionTimeouts.inc();

@@ -20,15 +20,15 @@ export class SessionObserver {
     const base = { session: s.id, remote: `${s.conn.remoteAddress}:${s.conn.remotePort}`, listener: s.conn.listener };
     switch (ev.type) {
       case 'login-ok':
-        this.metrics.login('success');
+        this.metrics.login(s.conn.listener, 'success');
         this.audit.loginSucceeded({ ...base, user: s.user!.name });
         break;
       case 'login-failed':
-        this.metrics.login(ev.reason);
+        this.metrics.login(s.conn.listener, ev.reason);
         this.audit.loginFailed({ ...base, user: ev.username, reason: ev.reason });
         break;
       case 'action':
-        this.metrics.action(ev.action, ev.result, ev.latencyMs / 1000 - (ev.upstreamMs ?? 0) / 1000, ev.upstreamMs !== undefined ? ev.upstreamMs / 1000 : undefined);
+        this.metrics.action(s.conn.listener, ev.action, ev.result, ev.latencyMs / 1000 - (ev.upstreamMs ?? 0) / 1000, ev.upstreamMs !== undefined ? ev.upstreamMs / 1000 : undefined);
         if (this.audit.wantsAction(ev.result)) this.audit.action({
           ...base, user: s.user?.name, action: ev.action, headers: ev.msg.entries(), result: ev.result,
           ...(ev.rule ? { rule: ev.rule } : {}), ...(ev.upstream ? { upstream: ev.upstream } : {}),

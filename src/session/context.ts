@@ -11,6 +11,8 @@
 // │                                                pending WaitEvent (AMI rule) │
 // │                         session.abortWait()    end a WaitEvent silently     │
 // │                                                (HTTP: a 2nd waitevent)      │
+// │                         session.authenticate() log in without a Login       │
+// │                                                action (HTTP Digest)         │
 // │                         session.slow(info)     output stuck: drop it        │
 // │                         session.end(cause)     close after queued output    │
 // │                         session.destroy(cause) the wire is gone             │
@@ -20,6 +22,13 @@
 // │ and the next actionDone(), so a transport that answers one request per      │
 // │ action (HTTP) collects exactly those and replies on actionDone().           │
 // └─────────────────────────────────────────────────────────────────────────────┘
+//
+// Polling transports (HTTP): `pollsEvents` makes the core hold every broadcast
+// event (bounded by maxqueuebytes, the oldest dropped and counted as
+// events-dropped) until a WaitEvent takes them, so no event rides on the
+// answer to another action; `maxWaitSeconds` caps WaitEvent's Timeout
+// (Asterisk: httptimeout - 10 s, and Timeout 0 returns at once). A stream
+// transport sets neither and WaitEvent behaves as on Asterisk's TCP port.
 //
 // Serialization: the core hands over AmiMessages (send) or a fan-out
 // OutboundEvent (event) whose AMI text and any other wire form are built once
@@ -42,6 +51,13 @@ export interface TransportSession {
   receive(msg: AmiMessage): void;
   input(): void;
   abortWait(): boolean;
+  /**
+   * Log in without a Login action, after the transport proved the user's
+   * identity itself (HTTP Digest: `digest` = whether the response matched).
+   * Runs the login service's other checks and the login audit; true when the
+   * session is now logged in. A refused session is destroyed.
+   */
+  authenticate(username: string, digest: boolean): Promise<boolean>;
   slow(info: { queuedBytes: number; reason: string }): void;
   end(cause: string): void;
   destroy(cause: string): void;
@@ -55,6 +71,8 @@ export interface Transport {
    * they are written between actions (stream, WebSocket).
    */
   readonly pollsEvents: boolean;
+  /** The longest WaitEvent in seconds; set: Timeout 0 returns at once, a missing or larger one waits this long (HTTP). */
+  readonly maxWaitSeconds?: number;
   /** Bytes accepted but not yet on the wire. */
   readonly queuedBytes: number;
   /** The largest `queuedBytes` seen. */
@@ -91,6 +109,8 @@ export interface ActionContext extends SessionHandle {
   readonly services: SessionServices;
   /** send_events (S17): what Events/Login `Events:` asked for. */
   sendMask: number;
+  /** The transport's WaitEvent cap (Transport.maxWaitSeconds), if any. */
+  readonly maxWaitSeconds: number | undefined;
   /** The MD5 challenge of this session, once Challenge made one (S9). */
   challenge: string | undefined;
   /** The action continues after handle() returns; ends with done() (or end()). */

@@ -1,6 +1,8 @@
 // Every live session, whatever its transport: by id, by user (allowmultiplelogin
 // and maxsessions count TCP, TLS, HTTP and WebSocket sessions alike), and the
-// number still unauthenticated (authlimit, S1). Fed by the sessions' own
+// number still unauthenticated that authlimit counts (S1: sessions on AMI
+// sockets; HTTP sessions are bounded per listener by maxhttpsessions instead,
+// so cookie-less web requests cannot lock TCP clients out). Fed by the sessions' own
 // login-ok and closed notifications; proxy.ts adds what else follows them.
 
 import type { SessionHandle, SessionObservation } from './services.js';
@@ -16,7 +18,8 @@ export class SessionRegistry {
   /** By id; read by the drain, reload, metrics scrapes and tests. */
   readonly sessions = new Map<number, SessionHandle>();
   private readonly byUser = new Map<string, Set<SessionHandle>>();
-  private unauthenticatedCount = 0;
+  /** Unauthenticated sessions that count for authlimit. */
+  private readonly waiting = new Set<number>();
   private readonly hooks: RegistryHooks;
 
   constructor(hooks: RegistryHooks) {
@@ -24,24 +27,24 @@ export class SessionRegistry {
   }
 
   get size(): number { return this.sessions.size; }
-  get unauthenticated(): number { return this.unauthenticatedCount; }
+  get unauthenticated(): number { return this.waiting.size; }
 
   /** Sessions of a user now (its name as configured). */
   activeSessions(user: string): number { return this.byUser.get(user)?.size ?? 0; }
 
   values(): IterableIterator<SessionHandle> { return this.sessions.values(); }
 
-  /** A new, unauthenticated session. */
-  add(session: SessionHandle): void {
+  /** A new, unauthenticated session; `authLimited`: it counts for authlimit until it logs in or closes. */
+  add(session: SessionHandle, authLimited = true): void {
     this.sessions.set(session.id, session);
-    this.unauthenticatedCount++;
+    if (authLimited) this.waiting.add(session.id);
   }
 
   /** Keep the books from a session's own notifications. */
   track(ev: SessionObservation): void {
     const s = ev.session;
     if (ev.type === 'login-ok') {
-      this.unauthenticatedCount--;
+      this.waiting.delete(s.id);
       const name = s.user!.name;
       let set = this.byUser.get(name);
       if (!set) this.byUser.set(name, (set = new Set()));
@@ -49,8 +52,8 @@ export class SessionRegistry {
       this.hooks.loggedIn(s);
     } else if (ev.type === 'closed') {
       this.sessions.delete(s.id);
+      this.waiting.delete(s.id);
       if (s.user) this.byUser.get(s.user.name)?.delete(s);
-      else this.unauthenticatedCount--;
       this.hooks.closed(s);
     }
   }

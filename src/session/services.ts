@@ -51,6 +51,12 @@ export interface LoginRequest {
   secret?: string;
   key?: string;
   challenge?: string;
+  /**
+   * HTTP Digest: the transport checked the digest response against the user's
+   * plain secret; true = it matched, false = it did not. The login then runs
+   * every other check (lockout, ACL, certificate, session limits).
+   */
+  digest?: boolean;
   conn: ConnectionInfo;
   sessionId: number;
 }

@@ -25,6 +25,8 @@ import type {
   ActionResult, ConnectionInfo, FilterSpec, SessionFilters, SessionHandle, SessionServices, SessionStatus, SessionUser,
 } from './services.js';
 import { LOCAL_ACTIONS } from './actions/index.js';
+import { transportLogin } from './actions/login.js';
+import { HeldEvents } from './held-events.js';
 
 const EMPTY_FILTERS: SessionFilters = { size: 0, passes: () => true };
 
@@ -45,8 +47,7 @@ export class AmiSession implements SessionHandle, TransportSession, ActionContex
   /** Requests not yet handled, in arrival order (S26). */
   private readonly queue: AmiMessage[] = [];
   private busy: Busy = false;
-  private held: OutboundEvent[] = [];
-  private heldBytes = 0;
+  private readonly held = new HeldEvents();
   private filters: SessionFilters = EMPTY_FILTERS;
   private readonly extraFilters: FilterSpec[] = [];
   private authTimer: NodeJS.Timeout | undefined;
@@ -71,7 +72,9 @@ export class AmiSession implements SessionHandle, TransportSession, ActionContex
   get queueHighWater(): number { return this.transport.highWater; }
 
   /** Bytes waiting for this client now: the transport's queue plus held events. */
-  get queuedBytes(): number { return this.transport.queuedBytes + this.heldBytes; }
+  get queuedBytes(): number { return this.transport.queuedBytes + this.held.bytes; }
+
+  get maxWaitSeconds(): number | undefined { return this.transport.maxWaitSeconds; }
 
   start(): void {
     this.transport.banner(this.services.banner());
@@ -105,8 +108,7 @@ export class AmiSession implements SessionHandle, TransportSession, ActionContex
       // Asterisk queues events while a session is inside an action and flushes
       // them between actions (S26). Bounded by the output queue limit.
       this.held.push(out);
-      this.heldBytes += wire.length;
-      if (this.heldBytes > this.services.maxQueueBytes) this.heldOverflow();
+      if (this.held.bytes > this.services.maxQueueBytes) this.heldOverflow();
       if (this.busy === 'waitevent') this.finishWait();
       return;
     }
@@ -153,6 +155,10 @@ export class AmiSession implements SessionHandle, TransportSession, ActionContex
     clearTimeout(w.timer);
     this.done();
     return true;
+  }
+
+  authenticate(username: string, digest: boolean): Promise<boolean> {
+    return transportLogin(this, username, digest);
   }
 
   private pump(): void {
@@ -255,10 +261,7 @@ export class AmiSession implements SessionHandle, TransportSession, ActionContex
 
   flushHeld(): void {
     if (this.held.length === 0) return;
-    const held = this.held;
-    this.held = [];
-    this.heldBytes = 0;
-    for (const ev of held) this.transport.event(ev);
+    for (const ev of this.held.take()) this.transport.event(ev);
   }
 
   loggedIn(user: SessionUser): void {
@@ -331,13 +334,9 @@ export class AmiSession implements SessionHandle, TransportSession, ActionContex
   }
 
   private heldOverflow(): void {
-    if (!this.transport.pollsEvents) return this.slow({ queuedBytes: this.heldBytes, reason: 'held-events' });
+    if (!this.transport.pollsEvents) return this.slow({ queuedBytes: this.held.bytes, reason: 'held-events' });
     // A polling client (HTTP) is not a slow consumer until it polls: the oldest events go.
-    let n = 0;
-    while (this.heldBytes > this.services.maxQueueBytes && this.held.length > 0) {
-      this.heldBytes -= this.held.shift()!.wire.length;
-      n++;
-    }
+    const n = this.held.dropOldest(this.services.maxQueueBytes);
     this.services.observe({ type: 'events-dropped', session: this, count: n, reason: 'queue-full' });
   }
 
@@ -379,10 +378,8 @@ export class AmiSession implements SessionHandle, TransportSession, ActionContex
     if (this.authTimer) clearTimeout(this.authTimer);
     if (this.waiter) clearTimeout(this.waiter.timer);
     // Counted before the transport goes: held events and events still in its queue never reach the client.
-    const eventsDropped = this.held.length + this.transport.eventsQueued;
+    const eventsDropped = this.held.clear() + this.transport.eventsQueued;
     this.queue.length = 0;
-    this.held = [];
-    this.heldBytes = 0;
     this.transport.destroy();
     this.services.observe({ type: 'closed', session: this, cause: this.closeCause, eventsDropped, dropReason: this.slowReason ?? 'session-closed' });
   }

@@ -21,6 +21,30 @@ export const login: LocalAction = {
   },
 };
 
+/**
+ * A login the transport asked for (HTTP Digest, TransportSession.authenticate()):
+ * the same login service and records as Login, without a reply or the 1 s
+ * sleep (the transport answers 401 itself). A refused session is destroyed.
+ */
+export async function transportLogin(ctx: ActionContext, username: string, digest: boolean): Promise<boolean> {
+  if (ctx.status !== 'unauthenticated') return ctx.status === 'ready';
+  let res: Awaited<ReturnType<ActionContext['services']['login']>>;
+  try {
+    res = await ctx.services.login({ username, digest, conn: ctx.conn, sessionId: ctx.id });
+  } catch {
+    res = { ok: false, reason: 'login-error', reply: 'Authentication failed' };
+  }
+  if (ctx.status !== 'unauthenticated') return false; // closed meanwhile
+  if (!res.ok) {
+    ctx.services.observe({ type: 'login-failed', session: ctx, username, reason: res.reason });
+    ctx.destroy('login-failed');
+    return false;
+  }
+  ctx.loggedIn(res.user);
+  ctx.services.observe({ type: 'login-ok', session: ctx });
+  return true;
+}
+
 function authenticate(ctx: ActionContext, msg: AmiMessage): void {
   const username = msg.get('Username') ?? '';
   const md5 = msg.get('AuthType')?.toLowerCase() === 'md5';

@@ -4,7 +4,9 @@
 // scrypt); this module turns a user record into what a session needs.
 
 import { Authenticator, LoginThrottle } from '../../auth/authenticator.js';
-import type { UserRecord, UserStore } from '../../auth/user-store.js';
+import { secretOf, type UserRecord, type UserStore } from '../../auth/user-store.js';
+import { isSecretHash } from '../../auth/secret-hash.js';
+import type { DigestSecret } from '../../http/digest.js';
 import type { LoginRequest, LoginResult, SessionUser } from '../services.js';
 
 export class LoginService {
@@ -27,12 +29,24 @@ export class LoginService {
 
   async login(req: LoginRequest): Promise<LoginResult> {
     const out = await this.authenticator.login({
-      username: req.username, secret: req.secret, key: req.key, challenge: req.challenge,
+      username: req.username, secret: req.secret, key: req.key, challenge: req.challenge, digest: req.digest,
       remoteAddress: req.conn.remoteAddress, tls: req.conn.tls,
       activeSessions: (rec) => this.activeSessions(rec.name),
     }, this.users, this.throttle);
     if (!out.ok) return { ok: false, reason: out.reason, reply: out.reason === 'session-limit' ? 'Login Already In Use' : 'Authentication failed' };
     return { ok: true, user: sessionUser(out.user) };
+  }
+
+  /**
+   * What HTTP Digest needs to check a response (http/digest.ts): the plain
+   * secret, or only the fact that a hash is stored (Digest then always fails,
+   * as MD5 Challenge login does). It goes no further than the digest check.
+   */
+  digestSecret(username: string): DigestSecret {
+    const rec = this.users.get(username);
+    const stored = rec ? secretOf(rec) : undefined;
+    if (stored === undefined) return undefined;
+    return isSecretHash(stored) ? { kind: 'hash' } : { kind: 'plain', secret: stored };
   }
 
   /** S10: a user that may not log in again is told so at Challenge already. */

@@ -21,7 +21,7 @@ const SECRETS = {
 };
 
 
-/** The value of one sample line, e.g. metric('amigate_logins_total{result="success"}'). */
+/** The value of one sample line, e.g. metric('amigate_logins_total{listener="plain",result="success"}'). */
 function sample(text: string, series: string): number {
   const line = text.split('\n').find((l) => l.startsWith(series + ' '));
   return line === undefined ? NaN : Number(line.slice(series.length + 1));
@@ -179,13 +179,13 @@ t.test('audit records, redaction and metrics after a scripted session', async (t
   const ready = await get(h.proxy.adminPort!, '/readyz');
   t.equal(ready.status, 200, 'ready: the upstream is logged in again');
   const m = (await get(h.proxy.adminPort!, '/metrics')).body;
-  t.equal(sample(m, 'amigate_logins_total{result="success"}'), 4);
-  t.equal(sample(m, 'amigate_logins_total{result="bad-secret"}'), 1);
-  t.equal(sample(m, 'amigate_actions_total{action="CoreShowChannels",result="success"}'), 1);
-  t.equal(sample(m, 'amigate_actions_total{action="UpdateConfig",result="denied"}'), 1);
-  t.equal(sample(m, 'amigate_actions_total{action="Hangup",result="error"}'), 1);
-  t.equal(sample(m, 'amigate_actions_total{action="Ping",result="success"}'), 1, 'Ping is counted');
-  t.equal(sample(m, 'amigate_actions_total{action="Challenge",result="success"}'), 1, 'Challenge is counted');
+  t.equal(sample(m, 'amigate_logins_total{listener="plain",result="success"}'), 4);
+  t.equal(sample(m, 'amigate_logins_total{listener="plain",result="bad-secret"}'), 1);
+  t.equal(sample(m, 'amigate_actions_total{listener="plain",action="CoreShowChannels",result="success"}'), 1);
+  t.equal(sample(m, 'amigate_actions_total{listener="plain",action="UpdateConfig",result="denied"}'), 1);
+  t.equal(sample(m, 'amigate_actions_total{listener="plain",action="Hangup",result="error"}'), 1);
+  t.equal(sample(m, 'amigate_actions_total{listener="plain",action="Ping",result="success"}'), 1, 'Ping is counted');
+  t.equal(sample(m, 'amigate_actions_total{listener="plain",action="Challenge",result="success"}'), 1, 'Challenge is counted');
   t.ok(sample(m, 'amigate_downstream_connections_total{listener="plain"}') >= 3);
   t.equal(sample(m, 'amigate_downstream_connections_total{listener="tls"}'), 1);
   t.ok(sample(m, 'amigate_events_received_total{upstream="pbx1"}') >= 200, 'events received, by upstream');

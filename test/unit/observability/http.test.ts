@@ -38,11 +38,11 @@ async function start(t: Tap, over: Partial<AdminServerOptions> = {}) {
 t.test('/metrics serves the Prometheus text format', async (t) => {
   const { admin, metrics } = await start(t);
   t.equal(admin.host, '127.0.0.1', 'loopback by default');
-  metrics.login('success');
+  metrics.login('plain', 'success');
   const r = await request(admin.port, '/metrics');
   t.equal(r.status, 200);
   t.match(r.headers['content-type'], /^text\/plain; version=0\.0\.4/);
-  t.match(r.body, /^amigate_logins_total\{result="success"\} 1$/m);
+  t.match(r.body, /^amigate_logins_total\{listener="plain",result="success"\} 1$/m);
   t.equal(r.headers['cache-control'], 'no-store');
   const q = await request(admin.port, '/metrics?x=1');
   t.equal(q.status, 200, 'query string ignored');

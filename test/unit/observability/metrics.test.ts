@@ -21,15 +21,15 @@ t.test('counters and gauges show up with bounded labels after calls', async (t) 
   m.connectionClosed('tls');
   m.connectionRejected('plain', 'maxconnections');
   m.connectionRejected('plain', 'something-new');
-  m.login('success');
-  m.login('bad-secret');
-  m.login('weird reason from somewhere');
-  m.action('Ping', 'success', 0.0002, 0.003);
-  m.action('ping', 'success', 0.0002, 0.003);
-  m.action('CoreShowChannels', 'timeout', 0.001, 5);
-  m.action('Originate', 'denied', 0.0001);
-  m.action('MyOwnAction-4711', 'error', 0.0001, 0.01);
-  m.action('Ping', 'bogus-result', 0.0001);
+  m.login('tls', 'success');
+  m.login('tls', 'bad-secret');
+  m.login('plain', 'weird reason from somewhere');
+  m.action('tls', 'Ping', 'success', 0.0002, 0.003);
+  m.action('tls', 'ping', 'success', 0.0002, 0.003);
+  m.action('tls', 'CoreShowChannels', 'timeout', 0.001, 5);
+  m.action('tls', 'Originate', 'denied', 0.0001);
+  m.action('tls', 'MyOwnAction-4711', 'error', 0.0001, 0.01);
+  m.action('tls', 'Ping', 'bogus-result', 0.0001);
   m.eventReceived('pbx1');
   m.eventReceived('pbx1');
   m.eventReceived();
@@ -48,15 +48,15 @@ t.test('counters and gauges show up with bounded labels after calls', async (t) 
   t.equal(s.get('amigate_downstream_connections_total{listener="tls"}'), 2);
   t.equal(s.get('amigate_downstream_connections_rejected_total{listener="plain",reason="maxconnections"}'), 1);
   t.equal(s.get('amigate_downstream_connections_rejected_total{listener="plain",reason="other"}'), 1);
-  t.equal(s.get('amigate_logins_total{result="success"}'), 1);
-  t.equal(s.get('amigate_logins_total{result="bad-secret"}'), 1);
-  t.equal(s.get('amigate_logins_total{result="lockout"}'), 0, 'every known login result exported');
-  t.equal(s.get('amigate_logins_total{result="other"}'), 1);
-  t.equal(s.get('amigate_actions_total{action="Ping",result="success"}'), 2, 'case-insensitive, canonical spelling');
-  t.equal(s.get('amigate_actions_total{action="CoreShowChannels",result="timeout"}'), 1);
-  t.equal(s.get('amigate_actions_total{action="Originate",result="denied"}'), 1);
-  t.equal(s.get('amigate_actions_total{action="other",result="error"}'), 1, 'unknown action name becomes other');
-  t.equal(s.get('amigate_actions_total{action="Ping",result="other"}'), 1);
+  t.equal(s.get('amigate_logins_total{listener="tls",result="success"}'), 1);
+  t.equal(s.get('amigate_logins_total{listener="tls",result="bad-secret"}'), 1);
+  t.equal(s.get('amigate_logins_total{listener="plain",result="lockout"}'), 0, 'every known login result exported, per listener');
+  t.equal(s.get('amigate_logins_total{listener="plain",result="other"}'), 1);
+  t.equal(s.get('amigate_actions_total{listener="tls",action="Ping",result="success"}'), 2, 'case-insensitive, canonical spelling');
+  t.equal(s.get('amigate_actions_total{listener="tls",action="CoreShowChannels",result="timeout"}'), 1);
+  t.equal(s.get('amigate_actions_total{listener="tls",action="Originate",result="denied"}'), 1);
+  t.equal(s.get('amigate_actions_total{listener="tls",action="other",result="error"}'), 1, 'unknown action name becomes other');
+  t.equal(s.get('amigate_actions_total{listener="tls",action="Ping",result="other"}'), 1);
   t.notOk(text.includes('MyOwnAction'), 'the unknown name never appears');
   t.notOk(text.includes('crm'), 'no user-derived label value');
   t.equal(s.get('amigate_action_timeouts_total'), 1);
@@ -82,7 +82,7 @@ t.test('counters and gauges show up with bounded labels after calls', async (t) 
 
 t.test('negative or non-finite latencies do not poison the histograms', async (t) => {
   const m = new Metrics({ defaultMetrics: false });
-  m.action('Ping', 'success', -0.001, Number.NaN);
+  m.action('tls', 'Ping', 'success', -0.001, Number.NaN);
   const s = series(await m.text());
   t.equal(s.get('amigate_action_proxy_seconds_count'), 1);
   t.equal(s.get('amigate_action_proxy_seconds_sum'), 0, 'clamped to 0');
@@ -130,10 +130,10 @@ t.test('scrape-time gauges come from the stats source, read once per scrape', as
 
 t.test('label cardinality stays bounded under hostile action names', async (t) => {
   const m = new Metrics({ defaultMetrics: false });
-  for (let i = 0; i < 5000; i++) m.action(`Action${i}`, i % 2 ? 'success' : `r${i}`, 0.001);
+  for (let i = 0; i < 5000; i++) m.action('tls', `Action${i}`, i % 2 ? 'success' : `r${i}`, 0.001);
   const text = await m.text();
   const actionSeries = [...series(text).keys()].filter((k) => k.startsWith('amigate_actions_total{'));
-  t.same(actionSeries.sort(), ['amigate_actions_total{action="other",result="other"}', 'amigate_actions_total{action="other",result="success"}']);
+  t.same(actionSeries.sort(), ['amigate_actions_total{listener="tls",action="other",result="other"}', 'amigate_actions_total{listener="tls",action="other",result="success"}']);
 
   m.knowActions(['Action1', 'action2']);
   t.equal(m.actionLabel('ACTION1'), 'Action1');
@@ -152,15 +152,15 @@ t.test('a custom known-action set replaces the default', async (t) => {
 });
 
 t.test('process metrics on the private registry; two instances do not collide', async (t) => {
-  const a = new Metrics();
-  const b = new Metrics();
-  a.login('success');
+  const a = new Metrics({ listeners: ['tls'] });
+  const b = new Metrics({ listeners: ['tls'] });
+  a.login('tls', 'success');
   const ta = await a.text();
   const tb = await b.text();
   t.match(ta, /^process_cpu_user_seconds_total /m);
   t.match(ta, /^nodejs_eventloop_lag_seconds /m);
-  t.equal(series(ta).get('amigate_logins_total{result="success"}'), 1);
-  t.equal(series(tb).get('amigate_logins_total{result="success"}'), 0, 'separate registries');
+  t.equal(series(ta).get('amigate_logins_total{listener="tls",result="success"}'), 1);
+  t.equal(series(tb).get('amigate_logins_total{listener="tls",result="success"}'), 0, 'separate registries');
   t.match(a.contentType, /^text\/plain; version=0\.0\.4/);
 });
 
