@@ -2,9 +2,12 @@
 // freshly made dev certificates (certs/dev, git-ignored) and a demo user, so a
 // person can log in over TLS and watch events in one command.
 //
-//   amigate demo [--tls-port 5039] [--plain-port 5040] [--admin-port 9189]
-//                [--sim-port 15038] [--events-per-second 2] [--dir certs/dev]
-//                [--log-level warn]
+//   amigate demo [--tls-port 5039] [--plain-port 5040] [--https-port 8089]
+//                [--admin-port 9189] [--sim-port 15038] [--events-per-second 2]
+//                [--dir certs/dev] [--log-level warn]
+//
+// The HTTPS listener serves AMI over WebSocket at /ws and the web console at
+// /console (docs/websocket.md).
 //
 // Port 0 picks a free port (the printed lines show the real ones); the test
 // of the demo uses that and a temporary --dir.
@@ -21,7 +24,7 @@ import { UsageError } from '../errors.js';
 import type { CliIo, CliResult } from './types.js';
 import { parseCliArgs } from './args.js';
 
-const USAGE = 'usage: amigate demo [--tls-port 5039] [--plain-port 5040] [--admin-port 9189] [--sim-port 15038] ' +
+const USAGE = 'usage: amigate demo [--tls-port 5039] [--plain-port 5040] [--https-port 8089] [--admin-port 9189] [--sim-port 15038] ' +
   '[--events-per-second 2] [--dir certs/dev] [--log-level warn]   (port 0 = any free port)';
 
 function port(name: string, v: string | undefined): number {
@@ -34,6 +37,7 @@ export async function run(args: string[], io: CliIo): Promise<CliResult> {
   const values = parseCliArgs(args, {
     'tls-port': { type: 'string', default: '5039' },
     'plain-port': { type: 'string', default: '5040' },
+    'https-port': { type: 'string', default: '8089' },
     'admin-port': { type: 'string', default: '9189' },
     'sim-port': { type: 'string', default: '15038' },
     'events-per-second': { type: 'string', default: '2' },
@@ -43,7 +47,7 @@ export async function run(args: string[], io: CliIo): Promise<CliResult> {
   } as const, USAGE, io);
   if (values === undefined) return 0;
   const ports = {
-    tls: port('tls-port', values['tls-port']), plain: port('plain-port', values['plain-port']),
+    tls: port('tls-port', values['tls-port']), plain: port('plain-port', values['plain-port']), https: port('https-port', values['https-port']),
     admin: port('admin-port', values['admin-port']), sim: port('sim-port', values['sim-port']),
   };
   const eventsPerSecond = Number(values['events-per-second']);
@@ -64,6 +68,7 @@ general: { authtimeout: 30 }
 listeners:
   - { name: tls, bindaddr: 127.0.0.1, port: ${ports.tls}, tls: { certfile: ${dir}/server.crt, privatekey: ${dir}/server.key } }
   - { name: plain, bindaddr: 127.0.0.1, port: ${ports.plain} }
+  - { name: web, protocol: http, bindaddr: 127.0.0.1, port: ${ports.https}, console: true, tls: { certfile: ${dir}/server.crt, privatekey: ${dir}/server.key } }
 upstreams:
   - { name: sim, host: 127.0.0.1, port: ${sim.port}, username: amigate, secret: ${upstreamSecret}, connections: 2 }
 admin: { bindaddr: 127.0.0.1, port: ${ports.admin} }
@@ -86,12 +91,14 @@ users:
   }
   const tlsPort = proxy.listeners[0]!.address.port;
   const plainPort = proxy.listeners[1]!.address.port;
+  const httpsPort = proxy.listeners[2]!.address.port;
   io.stdout.write(`
 amigate demo is running (Ctrl-C stops it)
 
   simulated Asterisk 22   127.0.0.1:${sim.port}   (${values['events-per-second']} generated call events/s)
   amigate TLS listener    127.0.0.1:${tlsPort}    certificate from ${dir} (CA: ${dir}/ca.crt)
   amigate plain listener  127.0.0.1:${plainPort}    (loopback only)
+  amigate HTTPS listener  127.0.0.1:${httpsPort}    WebSocket at /ws (ami, ami-json), web console at /console
   metrics and health      http://127.0.0.1:${proxy.adminPort}/metrics  /healthz  /readyz
 
   user: demo   secret: ${demoSecret}
@@ -103,6 +110,9 @@ or with openssl:
   openssl s_client -quiet -crlf -connect 127.0.0.1:${tlsPort} -CAfile ${dir}/ca.crt -servername localhost
   then type:  Action: Login<Enter>Username: demo<Enter>Secret: ${demoSecret}<Enter><Enter>
 Try:  Action: CoreShowChannels<Enter><Enter>   or   Action: Command<Enter>Command: core show version<Enter><Enter>
+
+Web console (log in as demo; the browser warns about the demo CA unless you import ${dir}/ca.crt):
+  https://localhost:${httpsPort}/console
 `);
   return {
     close: async (reason) => {

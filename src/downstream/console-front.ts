@@ -13,6 +13,7 @@ import type http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import type { HttpMount } from './http-mount.js';
+import { PackageFileMissingError } from '../errors.js';
 
 export const CONSOLE_PATH = '/console';
 
@@ -39,7 +40,7 @@ export async function consoleDir(): Promise<string> {
       return dir;
     } catch { /* try the next */ }
   }
-  throw new Error('the console/ folder of the amigate package is missing');
+  throw new PackageFileMissingError(`the web console's files are missing: no console/index.html beside ${path.resolve(here, '../..')} or ${path.resolve(here, '../../..')}`);
 }
 
 export class ConsoleFront implements HttpMount {

@@ -12,6 +12,9 @@ import { run as demo } from '../../../src/cli/demo.js';
 import { run as client } from '../../../src/cli/client.js';
 import type { CliIo, Service } from '../../../src/cli/types.js';
 import { waitUntil } from '../../helpers/start-proxy.js';
+import { wsConnect } from '../../helpers/ws-client.js';
+import https from 'node:https';
+import { readFile } from 'node:fs/promises';
 
 function io(): { io: CliIo; out: () => string; stdin: PassThrough } {
   const stdout = new PassThrough();
@@ -24,7 +27,7 @@ function io(): { io: CliIo; out: () => string; stdin: PassThrough } {
 t.test('the printed client command logs in over TLS and receives events', async (t) => {
   const dir = join(t.testdir({}), 'certs');
   const d = io();
-  const service = await demo(['--tls-port', '0', '--plain-port', '0', '--admin-port', '0', '--sim-port', '0',
+  const service = await demo(['--tls-port', '0', '--plain-port', '0', '--https-port', '0', '--admin-port', '0', '--sim-port', '0',
     '--events-per-second', '20', '--dir', dir, '--log-level', 'error'], d.io) as Service;
   t.teardown(() => service.close('test'));
   t.ok(existsSync(join(dir, 'ca.crt')) && existsSync(join(dir, 'server.key')), 'certificates written to --dir');
@@ -48,6 +51,32 @@ t.test('the printed client command logs in over TLS and receives events', async 
   c.stdin.write('Action: Ping\nActionID: typed\n\n');
   await waitUntil(() => /Response: Success\nActionID: typed\nPing: Pong\n/.test(c.out()), 10000, 'the Ping reply');
   await session.close('test');
+  await service.close('test');
+});
+
+t.test('the printed console URL serves the console, and its WebSocket logs the demo user in', async (t) => {
+  const dir = join(t.testdir({}), 'certs');
+  const d = io();
+  const service = await demo(['--tls-port', '0', '--plain-port', '0', '--https-port', '0', '--admin-port', '0', '--sim-port', '0',
+    '--events-per-second', '0', '--dir', dir, '--log-level', 'error'], d.io) as Service;
+  t.teardown(() => service.close('test'));
+  const url = /^ *(https:\/\/localhost:\d+\/console)$/m.exec(d.out())?.[1];
+  t.ok(url, 'a console URL is printed');
+  const secret = /user: demo +secret: (\S+)/.exec(d.out())![1]!;
+  const ca = await readFile(join(dir, 'ca.crt'));
+  const page = await new Promise<{ status: number; csp: string | undefined }>((resolve, reject) => {
+    https.get(url!, { ca }, (res) => {
+      res.resume();
+      resolve({ status: res.statusCode ?? 0, csp: res.headers['content-security-policy'] as string | undefined });
+    }).on('error', reject);
+  });
+  t.equal(page.status, 200);
+  t.match(page.csp, /script-src 'self'/);
+  const ws = await wsConnect(t, url!.replace(/^https/, 'wss').replace(/\/console$/, '/ws'), { protocols: 'ami-json', ca, rejectUnauthorized: true });
+  await ws.waitFor(() => true);
+  ws.action({ Action: 'Login', Username: 'demo', Secret: secret });
+  await ws.waitFor((f) => f.includes('Authentication accepted'), 10000);
+  t.pass('logged in over wss with the demo CA');
   await service.close('test');
 });
 
