@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --only rtt,fanout,connections,mixed,parser,tunnel]`
+// `npm run bench [-- --quick] [-- --only rtt,fanout,connections,mixed,parser,tunnel,websocket]`
 //
 // Runs every path in the same run, interleaved per scenario:
 //   (a) direct   clients -> simulated Asterisk
@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { fmt, type LatencySummary } from './lib/stats.js';
 import type { Target } from './lib/light-client.js';
 import { tunnelBench } from './tunnel.js';
+import { websocketBench } from './websocket.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -100,6 +101,7 @@ async function main(): Promise<void> {
     if (want('rtt')) await rtt(load, paths);
     if (want('fanout')) await fanout(load, sim, paths);
     if (want('mixed')) await mixed(load, sim, paths);
+    if (want('websocket')) await websocketBench(load, sim, paths[2]!.target, p['web'] as number, print, QUICK);
     if (want('tunnel')) await tunnelBench(load, paths[2]!.target, paths[3]!.target as Target & { tls: { ca: string } }, print, QUICK);
     if (want('connections')) await connections(load, proxy, paths[3]!);
   } finally {
