@@ -410,7 +410,7 @@ async function readListenerTls(t: ListenerTlsConfig): Promise<ListenerTls> {
  */
 function restartOnlyChanges(a: Config, b: Config): string[] {
   const out: string[] = [];
-  const addr = (c: Config) => JSON.stringify(c.listeners.map((l) => [l.name, l.protocol, l.bindaddr, l.port, l.http]));
+  const addr = (c: Config) => JSON.stringify(c.listeners.map((l) => [l.name, l.protocol, l.bindaddr, l.port, l.http, l.websocket, l.console]));
   if (addr(a) !== addr(b)) out.push('listeners');
   if (JSON.stringify(a.upstreams) !== JSON.stringify(b.upstreams)) out.push('upstreams');
   if (JSON.stringify(a.admin) !== JSON.stringify(b.admin)) out.push('admin');

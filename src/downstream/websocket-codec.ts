@@ -81,11 +81,35 @@ export function amiText(wire: Buffer): Buffer {
   return isUtf8(wire) ? wire : Buffer.from(wire.toString('utf8'), 'utf8');
 }
 
-/** The `ami` form of broadcast events: checked for UTF-8 once for every receiver. */
-export const AMI_EVENT_FORM: WireForm = { name: 'ami-text-event', encode: (m) => amiText(m.toBuffer()) };
+/**
+ * A whole server-to-client text frame (RFC 6455 5.2: FIN, opcode 1, no mask,
+ * 7/16/64-bit length) around `payload`. A server frame is the same bytes for
+ * every receiver, so a broadcast event is framed once and the one Buffer is
+ * written to every socket, as the TCP wire form is.
+ */
+export function textFrame(payload: Buffer): Buffer {
+  const n = payload.length;
+  const head = n < 126 ? 2 : n < 65536 ? 4 : 10;
+  const out = Buffer.allocUnsafe(head + n);
+  out[0] = 0x81;
+  if (n < 126) {
+    out[1] = n;
+  } else if (n < 65536) {
+    out[1] = 126;
+    out.writeUInt16BE(n, 2);
+  } else {
+    out[1] = 127;
+    out.writeBigUInt64BE(BigInt(n), 2);
+  }
+  payload.copy(out, head);
+  return out;
+}
 
-/** The ami-json form of broadcast events, shared by every receiver through OutboundEvent.as(). */
-export const JSON_EVENT_FORM: WireForm = { name: 'ami-json-event', encode: (m) => encodeJson('event', m) };
+/** Broadcast events in the `ami` framing, checked for UTF-8 and framed once for every receiver. */
+export const AMI_EVENT_FORM: WireForm = { name: 'ws-ami-event', encode: (m) => textFrame(amiText(m.toBuffer())) };
+
+/** Broadcast events in the ami-json framing, encoded and framed once for every receiver. */
+export const JSON_EVENT_FORM: WireForm = { name: 'ws-ami-json-event', encode: (m) => textFrame(encodeJson('event', m)) };
 
 export interface DecodeLimits {
   /** general.maxlinebytes: one `Key: Value` line, as on TCP (S3). */

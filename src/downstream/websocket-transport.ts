@@ -4,6 +4,13 @@
 //   text frame -> session.input() -> decoder -> session.receive()
 //   session -> send()/event() -> one text frame per packet -> ws -> socket
 //
+// Frames are built here (websocket-codec.ts textFrame()) and written to the
+// socket directly: a broadcast event's frame is one Buffer shared by every
+// receiver, so fan-out costs one socket.write() per client, as on TCP. The ws
+// package still reads frames, answers pings and writes close frames; with
+// permessage-deflate off its Sender writes synchronously, so its frames and
+// ours go out in call order and never interleave.
+//
 // Output follows the stream Writer's rules (writer.ts): frames are corked for
 // the rest of the tick, and a client that leaves its output undrained for
 // `writetimeout` ms, or lets it pass `maxqueuebytes`, is a slow consumer and is
@@ -21,7 +28,7 @@ import type { Transport, TransportSession } from '../session/context.js';
 import type { SessionUser } from '../session/services.js';
 import {
   AMI_EVENT_FORM, AmiFrameDecoder, JSON_EVENT_FORM, amiText, decodeJsonAction, encodeJson, encodeJsonBanner, encodeJsonError,
-  type DecodeLimits, type Subprotocol,
+  textFrame, type DecodeLimits, type Subprotocol,
 } from './websocket-codec.js';
 
 export interface WebSocketTransportOptions {
@@ -37,7 +44,7 @@ export interface WebSocketTransportOptions {
 /** WebSocket close codes amigate uses (RFC 6455 7.4.1). */
 export const CLOSE = { normal: 1000, unsupported: 1003 } as const;
 
-type RawSocket = Duplex & { writableNeedDrain: boolean };
+type RawSocket = Duplex & { writableNeedDrain: boolean; writableLength: number };
 
 export class WebSocketTransport implements Transport {
   readonly pollsEvents = false;
@@ -59,7 +66,7 @@ export class WebSocketTransport implements Transport {
   highWater = 0;
   private eventsWritten = 0;
   private eventsFlushed = 0;
-  private readonly onEventFlushed = (err?: Error): void => { if (!err) this.eventsFlushed++; };
+  private readonly onEventFlushed = (err?: Error | null): void => { if (!err) this.eventsFlushed++; };
 
   constructor(ws: WebSocket, socket: Duplex, opts: WebSocketTransportOptions) {
     this.ws = ws;
@@ -87,7 +94,7 @@ export class WebSocketTransport implements Transport {
       if (decoder !== undefined) return decoder.write(data);
       const r = decodeJsonAction(data.toString('utf8'), this.opts.limits);
       if (r instanceof AmiMessage) receive(r);
-      else this.write(encodeJsonError(r), false); // nothing was queued: the session goes on
+      else this.write(textFrame(encodeJsonError(r)), false); // nothing was queued: the session goes on
     });
     ws.on('pong', () => { this.alive = true; });
     ws.on('close', () => session.destroy('client-closed'));
@@ -99,19 +106,19 @@ export class WebSocketTransport implements Transport {
     }
   }
 
-  get queuedBytes(): number { return this.dead ? 0 : this.ws.bufferedAmount; }
+  get queuedBytes(): number { return this.dead ? 0 : this.socket.writableLength; }
   get eventsQueued(): number { return this.eventsWritten - this.eventsFlushed; }
 
   banner(line: string): void {
-    this.write(this.subprotocol === 'ami' ? Buffer.from(line + '\r\n', 'latin1') : encodeJsonBanner(line), false);
+    this.write(textFrame(this.subprotocol === 'ami' ? Buffer.from(line + '\r\n', 'latin1') : encodeJsonBanner(line)), false);
   }
 
   send(msg: AmiMessage): void {
-    if (this.subprotocol === 'ami') return void this.write(amiText(msg.toBuffer()), false);
+    if (this.subprotocol === 'ami') return void this.write(textFrame(amiText(msg.toBuffer())), false);
     // A packet answering a request is its response or a list item; one that answers
     // nothing (Event: Shutdown at drain) is an event, as on the TCP wire.
     const type = msg.has('Response') ? 'response' : this.outstanding > 0 ? 'listitem' : 'event';
-    this.write(encodeJson(type, msg), false);
+    this.write(textFrame(encodeJson(type, msg)), false);
   }
 
   event(ev: OutboundEvent): void {
@@ -145,21 +152,22 @@ export class WebSocketTransport implements Transport {
     this.ws.terminate();
   }
 
-  /** One text frame. False once the transport is dead or the socket gone. */
-  private write(data: Buffer, event: boolean): boolean {
-    if (this.dead || this.ws.readyState !== WebSocket.OPEN) return false;
+  /** One whole frame. False once the transport is dead or the WebSocket closing. */
+  private write(frame: Buffer, event: boolean): boolean {
+    // Not after a close frame (RFC 6455 5.5.1), whoever sent it.
+    if (this.dead || this.ws.readyState !== WebSocket.OPEN || this.socket.destroyed) return false;
     if (!this.corked) {
       this.corked = true;
       this.socket.cork();
       process.nextTick(uncork, this);
     }
     if (event) {
-      this.ws.send(data, { binary: false }, this.onEventFlushed);
+      this.socket.write(frame, this.onEventFlushed);
       this.eventsWritten++;
     } else {
-      this.ws.send(data, { binary: false });
+      this.socket.write(frame);
     }
-    const queued = this.ws.bufferedAmount;
+    const queued = this.socket.writableLength;
     if (queued > this.highWater) this.highWater = queued;
     if (queued > this.opts.maxQueueBytes) {
       this.slow('queue-full');
@@ -186,7 +194,7 @@ export class WebSocketTransport implements Transport {
 
   private slow(reason: 'timeout' | 'queue-full'): void {
     if (this.dead) return;
-    const queuedBytes = this.ws.bufferedAmount;
+    const queuedBytes = this.socket.writableLength;
     this.stopTimers();
     this.session.slow({ queuedBytes, reason });
   }

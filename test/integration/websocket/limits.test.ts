@@ -122,14 +122,14 @@ t.test('a tab that stops reading is dropped after writetimeout and counted; the 
 t.test('ping keepalive closes a peer that stopped answering; one that answers stays', async (t) => {
   const h = await startProxy(t, { users: USERS, listeners: [{ name: 'web', protocol: 'http', websocket: { pinginterval: 1 } }] });
   const mute = await wsConnect(t, url(h), { autoPong: false });
+  let pings = 0;
+  mute.ws.on('ping', () => { pings++; });
   const live = await wsConnect(t, url(h));
   for (const c of [mute, live]) {
     await c.waitFor(() => true);
     c.send('Action: Login\r\nUsername: w\r\nSecret: w\r\n\r\n');
     await c.waitFor((f) => f.includes('Authentication accepted'));
   }
-  let pings = 0;
-  mute.ws.on('ping', () => { pings++; });
   await mute.closed(8000);
   t.ok(pings >= 1, `pinged ${pings} time(s) first`);
   await waitUntil(() => h.logs().some((l) => l['audit'] === 'sessionClosed' && l['cause'] === 'ping-timeout'), 3000, 'the audit record');

@@ -179,3 +179,16 @@ t.test('the endpoint path is configurable; websocket.enabled: false serves none'
   await t.rejects(wsConnect(t, url(h, '/ws')), /status 404/);
   await t.rejects(wsConnect(t, `ws://127.0.0.1:${h.portOf('off')}/ws`), /status 404/);
 });
+
+t.test('graceful stop: Event: Shutdown to a system reader, then close 1000', async (t) => {
+  const h = await proxy(t);
+  const c = await wsConnect(t, url(h), { protocols: 'ami-json' });
+  await c.waitFor(() => true);
+  c.action({ Action: 'Login', Username: 'admin', Secret: 'a' });
+  await c.waitFor((f) => f.includes('Authentication accepted'));
+  await h.proxy.close('test-stop');
+  const closed = await c.closed(5000);
+  t.equal(closed.code, 1000);
+  const shutdown = c.json().find((p) => p.headers?.['Event'] === 'Shutdown');
+  t.match(shutdown, { type: 'event', headers: { Event: 'Shutdown', Shutdown: 'Cleanly' } }, 'answers nothing: an event');
+});

@@ -7,7 +7,7 @@ import t from 'tap';
 import { AmiMessage } from '../../../src/protocol/message.js';
 import { OutboundEvent } from '../../../src/protocol/outbound-event.js';
 import {
-  AMI_EVENT_FORM, AmiFrameDecoder, JSON_EVENT_FORM, amiText, decodeJsonAction, encodeJson, encodeJsonBanner, encodeJsonError,
+  AMI_EVENT_FORM, AmiFrameDecoder, JSON_EVENT_FORM, amiText, decodeJsonAction, encodeJson, encodeJsonBanner, encodeJsonError, textFrame,
 } from '../../../src/downstream/websocket-codec.js';
 
 const LIMITS = { maxLineBytes: 1024, maxHeaders: 128 };
@@ -50,7 +50,18 @@ t.test('event forms are built once per event for every receiver', async (t) => {
   t.equal(a, b, 'the same Buffer');
   t.equal(encodes, 1);
   t.equal(ev.as(JSON_EVENT_FORM), ev.as(JSON_EVENT_FORM));
-  t.equal(ev.as(AMI_EVENT_FORM).toString(), 'Event: Hangup\r\nPrivilege: call,all\r\n\r\n');
+  t.equal(ev.as(AMI_EVENT_FORM), ev.as(AMI_EVENT_FORM));
+  t.equal(ev.as(AMI_EVENT_FORM).toString('latin1'), '\x81\x26Event: Hangup\r\nPrivilege: call,all\r\n\r\n', 'a whole text frame');
+});
+
+t.test('textFrame: FIN + text opcode, unmasked, 7/16/64-bit lengths at their boundaries', async (t) => {
+  for (const [n, head] of [[0, [0x81, 0]], [125, [0x81, 125]], [126, [0x81, 126, 0, 126]], [65535, [0x81, 126, 0xff, 0xff]], [65536, [0x81, 127, 0, 0, 0, 0, 0, 1, 0, 0]]] as const) {
+    const payload = Buffer.alloc(n, 0x61);
+    const f = textFrame(payload);
+    t.same([...f.subarray(0, head.length)], head, `length ${n}`);
+    t.equal(f.length, head.length + n);
+    t.ok(f.subarray(head.length).equals(payload));
+  }
 });
 
 t.test('amiText: the TCP bytes when they are UTF-8, U+FFFD for the bytes that are not', async (t) => {
