@@ -18,6 +18,7 @@ import { fmt, type LatencySummary } from './lib/stats.js';
 import type { Target } from './lib/light-client.js';
 import { tunnelBench } from './tunnel.js';
 import { websocketBench } from './websocket.js';
+import { userEventFanout } from './userevent.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -100,6 +101,7 @@ async function main(): Promise<void> {
   try {
     if (want('rtt')) await rtt(load, paths);
     if (want('fanout')) await fanout(load, sim, paths);
+    if (want('userevent')) await userEventFanout(load, paths, print, QUICK);
     if (want('mixed')) await mixed(load, sim, paths);
     if (want('websocket')) await websocketBench(load, sim, paths[2]!.target, p['web'] as number, print, QUICK);
     if (want('tunnel')) await tunnelBench(load, paths[2]!.target, paths[3]!.target as Target & { tls: { ca: string } }, print, QUICK);

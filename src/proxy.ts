@@ -120,7 +120,7 @@ export class Proxy {
     });
     this.services = this.sessionServices(new PolicyService(this.privileges, config.upstreams.map((u) => u.name)));
     this.metrics.setStatsSource(() => ({
-      pending: this.router.pendingCount, cluster: this.cluster.stats(), sessions: this.registry.size, fanout: this.fanout.stats,
+      pending: this.router.pendingCount, cluster: this.cluster.stats(), sessions: this.registry.size, fanout: this.fanout.stats, router: this.router.stats,
       sessionQueueBytesMax: () => this.registry.maxQueuedBytes(),
     }));
   }
@@ -363,7 +363,7 @@ export class Proxy {
     if (ready) {
       this.audit.upstreamUp({ upstream: server });
       const table = this.cluster.actionPrivileges(server);
-      if (table) this.privileges.refresh(table);
+      if (table) this.privileges.refresh(table, server);
       this.forwarding.unpark(server);
     } else {
       this.audit.upstreamDown({ upstream: server, reason });

@@ -1,13 +1,14 @@
 // `npm run demo`: the simulated Asterisk 22 plus amigate in front of it, with
 // freshly made dev certificates (certs/dev, git-ignored) and a demo user, so a
-// person can log in over TLS and watch events in one command.
+// person can log in over TLS (AMI, or AMI over HTTPS with curl) and watch
+// events in one command.
 //
-//   amigate demo [--tls-port 5039] [--plain-port 5040] [--https-port 8089]
-//                [--admin-port 9189] [--sim-port 15038] [--events-per-second 2]
-//                [--dir certs/dev] [--log-level warn]
+//   amigate demo [--tls-port 5039] [--plain-port 5040] [--https-port 8089] [--admin-port 9189]
+//                [--sim-port 15038] [--events-per-second 2] [--dir certs/dev]
+//                [--log-level warn]
 //
-// The HTTPS listener serves AMI over WebSocket at /ws and the web console at
-// /console (docs/websocket.md).
+// The HTTPS listener serves AMI over HTTP, AMI over WebSocket at /ws and the
+// web console at /console (docs/websocket.md).
 //
 // Port 0 picks a free port (the printed lines show the real ones); the test
 // of the demo uses that and a temporary --dir.
@@ -68,7 +69,7 @@ general: { authtimeout: 30 }
 listeners:
   - { name: tls, bindaddr: 127.0.0.1, port: ${ports.tls}, tls: { certfile: ${dir}/server.crt, privatekey: ${dir}/server.key } }
   - { name: plain, bindaddr: 127.0.0.1, port: ${ports.plain} }
-  - { name: web, protocol: http, bindaddr: 127.0.0.1, port: ${ports.https}, console: true, tls: { certfile: ${dir}/server.crt, privatekey: ${dir}/server.key } }
+  - { name: web, protocol: http, bindaddr: 127.0.0.1, port: ${ports.https}, tls: { certfile: ${dir}/server.crt, privatekey: ${dir}/server.key }, allowget: false, console: true }
 upstreams:
   - { name: sim, host: 127.0.0.1, port: ${sim.port}, username: amigate, secret: ${upstreamSecret}, connections: 2 }
 admin: { bindaddr: 127.0.0.1, port: ${ports.admin} }
@@ -92,13 +93,16 @@ users:
   const tlsPort = proxy.listeners[0]!.address.port;
   const plainPort = proxy.listeners[1]!.address.port;
   const httpsPort = proxy.listeners[2]!.address.port;
+  const jar = resolve(dir, 'demo-cookies.txt');
+  const curl = `curl --cacert ${dir}/ca.crt`;
   io.stdout.write(`
 amigate demo is running (Ctrl-C stops it)
 
   simulated Asterisk 22   127.0.0.1:${sim.port}   (${values['events-per-second']} generated call events/s)
   amigate TLS listener    127.0.0.1:${tlsPort}    certificate from ${dir} (CA: ${dir}/ca.crt)
   amigate plain listener  127.0.0.1:${plainPort}    (loopback only)
-  amigate HTTPS listener  127.0.0.1:${httpsPort}    WebSocket at /ws (ami, ami-json), web console at /console
+  amigate HTTPS listener  https://localhost:${httpsPort}/rawman  /mxml  /manager  /arawman ...  (AMI over HTTP)
+  amigate WebSocket       wss://localhost:${httpsPort}/ws  (ami, ami-json)   web console: https://localhost:${httpsPort}/console
   metrics and health      http://127.0.0.1:${proxy.adminPort}/metrics  /healthz  /readyz
 
   user: demo   secret: ${demoSecret}
@@ -110,6 +114,11 @@ or with openssl:
   openssl s_client -quiet -crlf -connect 127.0.0.1:${tlsPort} -CAfile ${dir}/ca.crt -servername localhost
   then type:  Action: Login<Enter>Username: demo<Enter>Secret: ${demoSecret}<Enter><Enter>
 Try:  Action: CoreShowChannels<Enter><Enter>   or   Action: Command<Enter>Command: core show version<Enter><Enter>
+
+Or over HTTPS (cookie session; state-changing actions only by POST on this listener), log in:
+  ${curl} -c ${jar} -d action=login -d username=demo -d secret=${demoSecret} https://localhost:${httpsPort}/rawman
+then poll for events (repeat it):
+  ${curl} -b ${jar} 'https://localhost:${httpsPort}/rawman?action=waitevent&timeout=20'
 
 Web console (log in as demo; the browser warns about the demo CA unless you import ${dir}/ca.crt):
   https://localhost:${httpsPort}/console

@@ -376,6 +376,7 @@ class LoadContext {
       }
       if ((commands.allow || commands.deny) && (writeMask & (1 << 4)) === 0) this.warn([...at, 'commands'], 'commands rules have no effect: write does not grant the command class');
       if (u['originate'] && (writeMask & (1 << 12)) === 0) this.warn([...at, 'originate'], 'originate rules have no effect: write does not grant the originate class');
+      if (u['expressions'] === 'allow' && (writeMask & 1) !== 0) this.warn([...at, 'expressions'], 'has no effect: write grants system, which is never refused expressions');
 
       for (const [i, up] of ((u['upstreams'] ?? []) as string[]).entries()) {
         if (!upstreamNames.has(up)) this.problem([...at, 'upstreams', i], `unknown upstream ${JSON.stringify(up)} (configured: ${[...upstreamNames].join(', ')})`);
@@ -412,6 +413,7 @@ class LoadContext {
         upstreams: u['upstreams'] as string[] | undefined,
         serverheader: u['serverheader'] as boolean,
         logevents: (u['logevents'] as boolean | undefined) ?? false,
+        expressions: (u['expressions'] as 'allow' | 'deny' | undefined) ?? 'deny',
       };
     }
     return out;

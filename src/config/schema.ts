@@ -153,6 +153,11 @@ export interface UserConfig {
   readonly serverheader: boolean;
   /** Write an `eventDelivered` audit record for every event delivered to this user's sessions. @default false */
   readonly logevents: boolean;
+  /**
+   * `deny`: without `system`, Originate/Setvar/Getvar/Status requests holding `${`, `$[` or a
+   * system-only function call are refused (stricter than Asterisk); `allow`: Asterisk's own checks only. @default 'deny'
+   */
+  readonly expressions: 'allow' | 'deny';
 }
 
 /** The validated, resolved and deep-frozen configuration. */
@@ -206,7 +211,7 @@ export const DEFAULTS = {
   },
   admin: { bindaddr: '127.0.0.1', port: 9189 },
   log: { level: 'info', file: null, pretty: false, sensitive: [] as string[], auditheaders: null, auditactions: 'all' },
-  user: { maxsessions: 0, serverheader: false, logevents: false },
+  user: { maxsessions: 0, serverheader: false, logevents: false, expressions: 'deny' },
 } as const;
 
 // --- JSON Schema ------------------------------------------------------------------
@@ -349,6 +354,11 @@ export const CONFIG_SCHEMA: Schema = obj('The amigate configuration file.', {
       upstreams: strList('Upstream names this user may reach; default all.'),
       serverheader: bool('Tag events with `Server: <upstream name>`.', { default: DEFAULTS.user.serverheader }),
       logevents: bool('Audit every event delivered to this user\'s sessions (name, privilege, session; not the body).', { default: DEFAULTS.user.logevents }),
+      expressions: {
+        enum: ['allow', 'deny'],
+        description: 'deny: without system, refuse `${`, `$[` and system-only function calls in Originate, Setvar, Getvar and Status (stricter than Asterisk); allow: Asterisk\'s own checks only.',
+        default: DEFAULTS.user.expressions,
+      },
     }),
   },
 }, { required: ['listeners', 'upstreams'] });

@@ -16,7 +16,7 @@
 
 import { DigestAuth, type DigestFailure, type DigestSecret } from '../http/digest.js';
 import { unauthorizedPage, type ErrorPage, type HeadOptions } from '../http/response.js';
-import { cookieSessionId, HttpSessionStore, type HttpSession, type HttpSessionEndReason } from '../http/session-store.js';
+import { cookieSessionId, HttpSessionStore, type HttpSession } from '../http/session-store.js';
 import type { AmiMessage } from '../protocol/message.js';
 import type { TransportSession } from '../session/context.js';
 import type { ConnectionInfo } from '../session/services.js';
@@ -46,8 +46,6 @@ export type LiveHttpSession = HttpSession<Entry>;
 /** Digest answers that mean wrong credentials (a failed login), not a protocol slip or a stale nonce. */
 const CREDENTIAL_FAILURES: ReadonlySet<DigestFailure> = new Set(['bad-response', 'unknown-user', 'hash-only', 'user-mismatch']);
 
-const CAUSE: Record<HttpSessionEndReason, string> = { idle: 'http-timeout', evicted: 'http-evicted', shutdown: 'shutdown' };
-
 export class HttpSessions {
   private readonly opts: HttpSessionsOptions;
   private readonly store: HttpSessionStore<Entry>;
@@ -58,7 +56,11 @@ export class HttpSessions {
     this.store = new HttpSessionStore<Entry>({
       idleTimeoutMs: opts.httpTimeoutSeconds * 1000,
       maxSessions: opts.maxSessions,
-      onExpire: (s, reason) => s.value.core.destroy(CAUSE[reason]),
+      onExpire: (s, reason) => {
+        if (reason === 'idle') s.value.core.destroy('http-timeout');
+        else if (reason === 'evicted') s.value.core.destroy('http-evicted');
+        else s.value.core.destroy('shutdown');
+      },
     });
     this.auth = new DigestAuth({ listenerId: opts.listener, realm: opts.realm });
   }

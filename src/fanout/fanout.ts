@@ -7,10 +7,14 @@
 // Visibility is main/manager.c process_events()/should_send_event():
 //   (readperm & category) == category && (send_events & category) == category (S17)
 //   then the session's event filters (S20), which apply to broadcast events only.
+// An event whose Privilege names no class amigate knows (missing, empty,
+// `<none>`, `all` alone, an unknown name) fails closed: its category is taken
+// as every class, so only `read: all` sessions (with every class in their
+// Events mask) get it, and it is counted (stats.unknownPrivilege).
 
 import type { AmiMessage } from '../protocol/message.js';
 import { OutboundEvent } from '../protocol/outbound-event.js';
-import { privilegeToMask } from '../protocol/privileges.js';
+import { ALL, privilegeToMask } from '../protocol/privileges.js';
 import type { Originator } from '../router/router.js';
 
 /** A downstream session as fan-out sees it (implemented by session/session.ts). */
@@ -33,11 +37,17 @@ export interface EventSink {
   deliverEvent(wire: Buffer, event: OutboundEvent): void;
 }
 
-export interface FanoutStats { received: number; delivered: number; filtered: number }
+export interface FanoutStats {
+  received: number;
+  delivered: number;
+  filtered: number;
+  /** Events whose Privilege named no known class; delivered to `read: all` sessions only. */
+  unknownPrivilege: number;
+}
 
 export class Fanout {
   private readonly sinks = new Map<number, EventSink>();
-  readonly stats: FanoutStats = { received: 0, delivered: 0, filtered: 0 };
+  readonly stats: FanoutStats = { received: 0, delivered: 0, filtered: 0, unknownPrivilege: 0 };
 
   add(sink: EventSink): void { this.sinks.set(sink.id, sink); }
   remove(id: number): void { this.sinks.delete(id); }
@@ -46,7 +56,11 @@ export class Fanout {
 
   publish(event: AmiMessage, server: string, originator: Originator | undefined): void {
     this.stats.received++;
-    const category = privilegeToMask(event.get('Privilege'));
+    let category = privilegeToMask(event.get('Privilege'));
+    if (category === undefined) {
+      this.stats.unknownPrivilege++;
+      category = ALL;
+    }
     const name = event.get('Event') ?? '';
     const variants = new Variants(event, server, originator);
     for (const sink of this.sinks.values()) {

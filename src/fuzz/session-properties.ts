@@ -10,7 +10,7 @@
 //   - exactly one Response per action, in order, with the action's ActionID
 //     (none when it sent none), and nothing else answered;
 //   - each Response is the one for that action and that user: Ping -> Pong,
-//     an unknown action -> its error text, a denied one -> Permission denied,
+//     an unknown action -> Asterisk's Invalid/unknown text, a denied one -> Permission denied,
 //     Getvar FUZZ_C<n> -> this client's own value (a reply swapped between two
 //     clients that both wait on ActionID "1" is caught here, not by IDs);
 //   - between a list's `EventList: start` and its Complete event, only that
@@ -26,6 +26,7 @@ import fc from 'fast-check';
 import { stringify } from 'yaml';
 import { AmiParser } from '../protocol/parser.js';
 import type { AmiMessage } from '../protocol/message.js';
+import { unknownActionMessage } from '../protocol/unknown-action.js';
 import { startSim } from '../sim/server.js';
 import { parseConfig } from '../config/load.js';
 import { createProxy } from '../proxy.js';
@@ -84,7 +85,7 @@ export const ACTIONS: readonly FuzzAction[] = [
     // full reaches Asterisk, which refuses the empty request; limited lacks `config`.
     check: (r, me) => me.user === 'full' ? (expect(r, 'Error') ?? (r.get('Message') === DENIED ? 'denied for full' : undefined)) : expect(r, 'Error', DENIED),
   },
-  { name: 'FooBar', text: () => 'Action: FooBar\r\n', check: (r) => expect(r, 'Error', 'Permission denied: unknown action (FooBar)') },
+  { name: 'FooBar', text: () => 'Action: FooBar\r\n', check: (r) => expect(r, 'Error', unknownActionMessage('FooBar')) },
   { name: 'Events', text: () => 'Action: Events\r\nEventMask: call\r\n', check: (r) => expect(r, 'Success', undefined, { Events: 'On' }) },
   {
     name: 'Getvar SHELL', text: () => 'Action: Getvar\r\nVariable: SHELL(id)\r\n',

@@ -24,6 +24,8 @@ export const DROP_REASONS = ['queue-full', 'timeout', 'held-events', 'session-cl
 /** Limits that refuse a single request (the session goes on); connection limits count in rejected_total. */
 export const LIMITS = ['maxpendingactions', 'upstream-maxpendingactions', 'line-too-long', 'too-many-lines'] as const;
 export const UPSTREAM_STATES = ['down', 'booting', 'ready', 'closed'] as const;
+/** Why an upstream packet reached no session (router/router.ts ROUTER_DROP_REASONS). */
+export const UPSTREAM_DROP_REASONS = ['no-owner', 'foreign'] as const;
 const OTHER = 'other';
 /** A cap on the action-name label set, however many names upstreams announce. */
 const MAX_KNOWN_ACTIONS = 1000;
@@ -45,8 +47,10 @@ export interface MetricsStats {
       oversize?: { 'line-too-long': number; 'too-many-lines': number };
     }>;
   };
-  /** Cumulative fan-out counters; when present they drive amigate_events_delivered_total. */
-  fanout?: { delivered: number };
+  /** Cumulative fan-out counters; when present they drive amigate_events_delivered_total and amigate_events_unknown_privilege_total. */
+  fanout?: { delivered: number; unknownPrivilege?: number };
+  /** Cumulative router counters: upstream packets that reached nobody, by reason (amigate_upstream_packets_dropped_total). */
+  router?: { dropped: Readonly<Record<string, number>> };
   /** The largest output queue (bytes) of any open session now; called only when the gauge is scraped. */
   sessionQueueBytesMax?: () => number;
 }
@@ -150,6 +154,25 @@ export class Metrics {
     this.eventsDropped = new Counter({
       name: 'amigate_events_dropped_total', help: 'Events not delivered to a session, by reason.',
       labelNames: ['reason'], registers,
+    });
+    new Counter({
+      name: 'amigate_events_unknown_privilege_total',
+      help: 'Events whose Privilege named no class amigate knows (missing, empty, <none>, all alone, an unknown name); delivered to read: all sessions only.',
+      registers,
+      collect() {
+        const n = self.stats()?.fanout?.unknownPrivilege;
+        if (n !== undefined) { this.reset(); this.inc(n); }
+      },
+    });
+    new Counter({
+      name: 'amigate_upstream_packets_dropped_total',
+      help: 'Packets from upstreams that reached no session, by reason: no-owner (session-directed output no pending action can own), foreign (an ActionID amigate did not mint).',
+      labelNames: ['reason'], registers,
+      collect() {
+        const dropped = self.stats()?.router?.dropped;
+        this.reset();
+        for (const reason of UPSTREAM_DROP_REASONS) this.inc({ reason }, dropped?.[reason] ?? 0);
+      },
     });
     this.queueHighWaterBytes = new Histogram({
       name: 'amigate_session_queue_high_water_bytes', help: 'Largest output queue each session reached, observed when the session closes.',

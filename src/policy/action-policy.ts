@@ -1,16 +1,21 @@
 // decideAction(): may this client run this action? Pure; the order is
 //
-//   1. actions.deny names it                    -> Permission denied: actions.deny (X)
-//   2. Login/Logoff/Challenge/Ping/Events/WaitEvent/ListCommands -> allowed
-//      (the session answers Login/Logoff/Challenge/Ping before calling this,
-//      so step 1 cannot refuse those four: Asterisk always allows them)
-//   3. action unknown to the core table and every upstream:
-//        allowed only when actions.allow names it -> Permission denied: unknown action (X)
+//   1. Login/Logoff/Challenge/Ping/Events/WaitEvent/ListCommands -> allowed unless actions.deny names it
+//      (the session answers Login/Logoff/Challenge/Ping before calling this:
+//      Asterisk always allows them)
+//   2. not registered on any of the servers the request may go to (their ListCommands), unless actions.allow names it:
+//        every server's list read -> Invalid/unknown command: X. Use Action: ListCommands ... (Asterisk's text;
+//                                    process_message() decides this before any permission check)
+//        some list not read yet   -> Permission denied: action list not loaded (X) (fail closed)
+//      registered on some of them only -> allowed, narrowed to those servers
+//   3. actions.deny names it                    -> Permission denied: actions.deny (X)
 //   4. (write & authority) == 0, authority != 0 -> Permission denied        (S12, exactly as Asterisk)
 //   5. actions.allow set and not naming it      -> Permission denied: actions.allow (X)
 //   6. Asterisk's in-action checks against the client's write classes (S13), with Asterisk's messages
-//   7. commands.deny / commands.allow           -> Permission denied: commands.deny (re) | commands.allow does not match
-//   8. originate.applications / originate.contexts -> Permission denied: originate.contexts (ctx) ...
+//   7. ${ / $[ or a system-only function in Originate/Setvar/Getvar/Status, without system
+//      and without expressions: allow         -> Permission denied: expressions (Header)
+//   8. commands.deny / commands.allow           -> Permission denied: commands.deny (re) | commands.allow does not match
+//   9. originate.applications / originate.contexts -> Permission denied: originate.contexts (ctx) ...
 //
 // Rules configured in amigate answer `Permission denied: <rule> (<detail>)`;
 // denials Asterisk itself would give keep Asterisk's exact text.
@@ -18,9 +23,12 @@
 import type { AmiMessage } from '../protocol/message.js';
 import type { ActionPrivilegeTable } from './action-privileges.js';
 import { functionStringAllowed, isBlacklistedCommand, originateAppPermitted, splitCliWords } from './asterisk-guards.js';
+import { expressionHeader } from './expression-guard.js';
 import { unsafeRegexReason } from './regex-safety.js';
+import { unknownActionMessage } from '../protocol/unknown-action.js';
 
-export type ActionDecision = { allow: true } | { allow: false; rule: string; message: string };
+/** `servers`: the request may go only to these (the action is registered there and not on the others). */
+export type ActionDecision = { allow: true; servers?: readonly string[] } | { allow: false; rule: string; message: string };
 
 /** A user's compiled action rules (built once per config by compileActionPolicy()). */
 export interface ActionPolicy {
@@ -33,6 +41,8 @@ export interface ActionPolicy {
   readonly originateContexts: ReadonlySet<string> | undefined;
   /** Lower-case application names (pbx_findapp() is case-insensitive); undefined = any. */
   readonly originateApplications: ReadonlySet<string> | undefined;
+  /** users.<name>.expressions: allow — only Asterisk's own S13 checks for `${`, `$[` and functions. */
+  readonly allowExpressions: boolean;
 }
 
 /** What decideAction() needs to know about a user. */
@@ -46,6 +56,7 @@ export interface ActionPolicySpec {
   readonly actions?: { readonly allow?: readonly string[] | undefined; readonly deny?: readonly string[] | undefined };
   readonly commands?: { readonly allow?: readonly string[] | undefined; readonly deny?: readonly string[] | undefined };
   readonly originate?: { readonly contexts?: readonly string[] | undefined; readonly applications?: readonly string[] | undefined };
+  readonly expressions?: 'allow' | 'deny' | undefined;
 }
 
 /** Actions the proxy answers itself or that only touch the client's own session (authority 0, S14). */
@@ -85,6 +96,7 @@ export function compileActionPolicy(spec: ActionPolicySpec): ActionPolicy {
     commandsDeny: (spec.commands?.deny ?? []).map(compileCommandPattern),
     originateContexts: spec.originate?.contexts ? new Set(spec.originate.contexts) : undefined,
     originateApplications: spec.originate?.applications ? lower(spec.originate.applications) : undefined,
+    allowExpressions: spec.expressions === 'allow',
   };
 }
 
@@ -99,49 +111,76 @@ function deny(rule: string, message: string): ActionDecision {
   return { allow: false, rule, message };
 }
 
-/** Steps 1-5: may this user run action `name` at all (ListCommands filtering uses this alone)? */
-export function decideActionName(user: PolicySubject, name: string, table: ActionPrivilegeTable): ActionDecision {
+/**
+ * Steps 1-5: may this user run action `name` at all (ListCommands filtering uses
+ * this alone)? `servers`: where the request may go (default: every server whose
+ * ListCommands was read).
+ */
+export function decideActionName(user: PolicySubject, name: string, table: ActionPrivilegeTable, servers?: readonly string[]): ActionDecision {
   const key = name.toLowerCase();
   const p = user.policy;
-  if (p.actionsDeny.has(key)) return deny('actions.deny', `${PERMISSION_DENIED}: actions.deny (${name})`);
-  if (SESSION_ACTIONS.has(key)) return ALLOW;
-  const authority = table.get(name);
-  if (authority === undefined) {
-    return p.actionsAllow?.has(key) ? ALLOW : deny('actions.unknown', `${PERMISSION_DENIED}: unknown action (${name})`);
+  if (SESSION_ACTIONS.has(key)) {
+    return p.actionsDeny.has(key) ? deny('actions.deny', `${PERMISSION_DENIED}: actions.deny (${name})`) : ALLOW;
   }
-  // process_message(): any one of the action's classes is enough (S12).
-  if (authority !== 0 && (user.write & authority) === 0) return deny('classes', PERMISSION_DENIED);
+  const where = table.locate(name, servers);
+  if (where.state !== 'known') {
+    // An action the admin names explicitly goes to Asterisk, which answers for itself
+    // (a module loaded after amigate read the list). No class check is possible.
+    if (p.actionsAllow?.has(key) && !p.actionsDeny.has(key)) return ALLOW;
+    return where.state === 'unknown'
+      ? deny('actions.unknown', unknownActionMessage(name))
+      : deny('actions.unverified', `${PERMISSION_DENIED}: action list not loaded (${name})`);
+  }
+  if (p.actionsDeny.has(key)) return deny('actions.deny', `${PERMISSION_DENIED}: actions.deny (${name})`);
+  // process_message(): any one of the action's classes is enough (S12); where
+  // servers register it with different classes, the user must pass on each.
+  if (where.masks.some((authority) => authority !== 0 && (user.write & authority) === 0)) return deny('classes', PERMISSION_DENIED);
   if (p.actionsAllow && !p.actionsAllow.has(key)) return deny('actions.allow', `${PERMISSION_DENIED}: actions.allow (${name})`);
+  if (servers !== undefined && where.absentOn.length > 0) return { allow: true, servers: servers.filter((s) => !where.absentOn.includes(s)) };
   return ALLOW;
 }
 
-/** The full decision for one request. A message without an Action is allowed here; the session answers it (S6). */
-export function decideAction(user: PolicySubject, msg: AmiMessage, table: ActionPrivilegeTable): ActionDecision {
+/**
+ * The full decision for one request. A message without an Action is allowed
+ * here; the session answers it (S6). `servers` as for decideActionName().
+ */
+export function decideAction(user: PolicySubject, msg: AmiMessage, table: ActionPrivilegeTable, servers?: readonly string[]): ActionDecision {
   const name = msg.getNonEmpty('Action');
   if (name === undefined) return ALLOW;
-  const byName = decideActionName(user, name, table);
+  const byName = decideActionName(user, name, table, servers);
   if (!byName.allow) return byName;
-  switch (name.toLowerCase()) {
-    case 'originate': return decideOriginate(user, msg);
-    case 'command': return decideCommand(user, msg);
+  const key = name.toLowerCase();
+  const guard = asteriskGuard(user, key, msg);
+  if (guard !== undefined) return guard;
+  const header = expressionHeader(user.write, user.policy.allowExpressions, key, msg);
+  if (header !== undefined) return deny('expressions', `${PERMISSION_DENIED}: expressions (${header})`);
+  const rules = key === 'originate' ? originateRules(user, msg) : key === 'command' ? commandRules(user, msg) : ALLOW;
+  return rules.allow ? byName : rules;
+}
+
+/** Step 6: the checks Asterisk makes inside the action (S13), with its messages. */
+function asteriskGuard(user: PolicySubject, key: string, msg: AmiMessage): ActionDecision | undefined {
+  switch (key) {
+    case 'originate':
+      return originateAppPermitted(msg.get('Application') ?? '', msg.get('Data') ?? '', user.write) ? undefined : deny('originate.permissions', ORIGINATE_FORBIDDEN);
+    case 'command':
+      // astman_get_header(): the first Command header, as Asterisk will run it.
+      return isBlacklistedCommand(splitCliWords(msg.get('Command') ?? '')) ? deny('command.blacklist', COMMAND_BLACKLISTED) : undefined;
     case 'getvar': {
       const v = msg.get('Variable');
-      return v !== undefined && !functionStringAllowed(v, user.write) ? deny('getvar.permissions', GETVAR_FORBIDDEN) : ALLOW;
+      return v !== undefined && !functionStringAllowed(v, user.write) ? deny('getvar.permissions', GETVAR_FORBIDDEN) : undefined;
     }
     case 'status': {
       const v = msg.get('Variables');
-      return v !== undefined && !functionStringAllowed(v, user.write) ? deny('status.permissions', STATUS_FORBIDDEN) : ALLOW;
+      return v !== undefined && !functionStringAllowed(v, user.write) ? deny('status.permissions', STATUS_FORBIDDEN) : undefined;
     }
-    default: return ALLOW;
+    default: return undefined;
   }
 }
 
-function decideCommand(user: PolicySubject, msg: AmiMessage): ActionDecision {
-  // astman_get_header(): the first Command header, as Asterisk will run it.
-  const raw = msg.get('Command') ?? '';
-  const words = splitCliWords(raw);
-  if (isBlacklistedCommand(words)) return deny('command.blacklist', COMMAND_BLACKLISTED);
-  const text = words.join(' ');
+/** Step 8: the user's commands rules, over the CLI words of the first Command header. */
+function commandRules(user: PolicySubject, msg: AmiMessage): ActionDecision {
+  const text = splitCliWords(msg.get('Command') ?? '').join(' ');
   const p = user.policy;
   for (const re of p.commandsDeny) {
     if (re.test(text)) return deny('commands.deny', `${PERMISSION_DENIED}: commands.deny (${re.source})`);
@@ -152,10 +191,9 @@ function decideCommand(user: PolicySubject, msg: AmiMessage): ActionDecision {
   return ALLOW;
 }
 
-function decideOriginate(user: PolicySubject, msg: AmiMessage): ActionDecision {
+/** Step 9: the user's originate rules. */
+function originateRules(user: PolicySubject, msg: AmiMessage): ActionDecision {
   const app = msg.get('Application') ?? '';
-  const data = msg.get('Data') ?? '';
-  if (!originateAppPermitted(app, data, user.write)) return deny('originate.permissions', ORIGINATE_FORBIDDEN);
   const p = user.policy;
   if (p.originateContexts === undefined && p.originateApplications === undefined) return ALLOW;
   // action_originate() runs Application when it is non-empty and ignores

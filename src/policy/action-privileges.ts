@@ -54,15 +54,34 @@ export const CORE_ACTION_PRIVILEGES: readonly ActionPrivilege[] = [
 ];
 
 /**
+ * Where an action exists among the servers a request may go to (S12):
+ * `known` with the classes each server that has it registered (`absentOn`: the
+ * servers whose ListCommands lacks it); `unknown` when every one of them read
+ * its list and none has it (Asterisk's `Invalid/unknown command`); `unverified`
+ * when none has it and at least one has no list yet (amigate fails closed).
+ */
+export type ActionLocation =
+  | { readonly state: 'known'; readonly masks: readonly number[]; readonly absentOn: readonly string[] }
+  | { readonly state: 'unknown' }
+  | { readonly state: 'unverified' };
+
+/**
  * Case-insensitive lookup (action_find() uses strcasecmp). Entries learned from
  * an upstream override the core table and accumulate across upstreams, so an
- * action of a module loaded on only one server stays known.
+ * action of a module loaded on only one server stays known to get(); each
+ * server's own list is kept too, for locate().
  */
 export class ActionPrivilegeTable {
   private readonly byName = new Map<string, ActionPrivilege>();
+  private readonly core = new Map<string, ActionPrivilege>();
+  /** Server name -> its last ListCommands (lower-case keys). */
+  private readonly perServer = new Map<string, ReadonlyMap<string, ActionPrivilege>>();
 
   constructor(core: readonly ActionPrivilege[] = CORE_ACTION_PRIVILEGES) {
-    for (const p of core) this.byName.set(p.name.toLowerCase(), p);
+    for (const p of core) {
+      this.byName.set(p.name.toLowerCase(), p);
+      this.core.set(p.name.toLowerCase(), p);
+    }
   }
 
   /** Required classes of `action`, or undefined when neither the core table nor an upstream knows it. */
@@ -77,17 +96,54 @@ export class ActionPrivilegeTable {
 
   get size(): number { return this.byName.size; }
 
-  /** Merge a ListCommands reply, or an already-parsed map (upstream/pool.ts keeps one per server). Returns how many entries were read. */
-  refresh(source: AmiMessage | ReadonlyMap<string, ActionPrivilege> | Iterable<ActionPrivilege>): number {
+  /**
+   * Merge a ListCommands reply, or an already-parsed map (upstream/pool.ts keeps
+   * one per server). The entries also become that server's own list (without
+   * `server`: an unnamed one), replacing its previous one, so a module unloaded
+   * since its last login no longer counts there. Returns how many entries were read.
+   */
+  refresh(source: AmiMessage | ReadonlyMap<string, ActionPrivilege> | Iterable<ActionPrivilege>, server?: string): number {
     const entries = source instanceof AmiMessage ? parseListCommands(source).values()
       : source instanceof Map ? (source as ReadonlyMap<string, ActionPrivilege>).values()
         : source as Iterable<ActionPrivilege>;
+    const own = new Map<string, ActionPrivilege>();
     let n = 0;
     for (const p of entries) {
-      this.byName.set(p.name.toLowerCase(), { name: p.name, mask: p.mask });
+      const entry = { name: p.name, mask: p.mask };
+      this.byName.set(p.name.toLowerCase(), entry);
+      own.set(p.name.toLowerCase(), entry);
       n++;
     }
+    this.perServer.set(server ?? '', own);
     return n;
+  }
+
+  /**
+   * Where `action` exists among `servers` (default: every server whose list was
+   * read). A server without a list yet is assumed to have the core table's
+   * actions (manager.c registers them in every Asterisk) and nothing else.
+   */
+  locate(action: string, servers?: readonly string[]): ActionLocation {
+    const key = action.toLowerCase();
+    const list = servers ?? [...this.perServer.keys()];
+    const masks: number[] = [];
+    const absentOn: string[] = [];
+    let unverified = false;
+    for (const server of list) {
+      const own = this.perServer.get(server);
+      const entry = (own ?? this.core).get(key);
+      if (entry !== undefined) masks.push(entry.mask);
+      else if (own !== undefined) absentOn.push(server);
+      else unverified = true;
+    }
+    if (list.length === 0) {
+      // No list read at all: only the core table is certain.
+      const entry = this.core.get(key);
+      if (entry !== undefined) masks.push(entry.mask);
+      unverified = true;
+    }
+    if (masks.length > 0) return { state: 'known', masks, absentOn };
+    return unverified ? { state: 'unverified' } : { state: 'unknown' };
   }
 
   entries(): IterableIterator<ActionPrivilege> { return this.byName.values(); }

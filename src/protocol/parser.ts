@@ -12,6 +12,11 @@
 // never holds more than `maxLineBytes` here. More than `maxLines` lines flag the
 // packet "too many lines" and the excess is dropped (S4).
 //
+// Reading from Asterisk (`wholeLines`), a line of `maxLineBytes` or more is
+// discarded whole, up to and including its line end, however many chunks it
+// spans, and the packet is flagged: no piece of it is ever taken for a header
+// (docs/upstream.md, maxlinebytes). Memory stays bounded the same way.
+//
 // No sockets, timers or logging here: the caller decides what a fault means.
 
 import { AmiMessage, type ParseFault } from './message.js';
@@ -29,6 +34,12 @@ export interface ParserOptions {
   legacyFollows?: boolean;
   /** Upper bound of a `Response: Follows` body in bytes. @default 16 MiB */
   maxBodyBytes?: number;
+  /**
+   * Discard a too-long line whole (the upstream side) instead of Asterisk's
+   * get_input() way of dropping full buffers and reading the tail as a line
+   * of its own (the request side, S3). @default false
+   */
+  wholeLines?: boolean;
 }
 
 export interface ParserHandlers {
@@ -45,6 +56,9 @@ export class AmiParser {
   private readonly emitEmpty: boolean;
   private readonly legacyFollows: boolean;
   private readonly maxBodyBytes: number;
+  private readonly wholeLines: boolean;
+  /** wholeLines: inside a too-long line; everything up to the next '\n' goes. */
+  private skipping = false;
   private wantBanner: boolean;
   /** Unconsumed bytes (latin1), always shorter than maxLineBytes between writes. */
   private buf = '';
@@ -68,6 +82,7 @@ export class AmiParser {
     this.emitEmpty = options.emitEmpty ?? true;
     this.legacyFollows = options.legacyFollows ?? false;
     this.maxBodyBytes = options.maxBodyBytes ?? 16 * 1024 * 1024;
+    this.wholeLines = options.wholeLines ?? false;
   }
 
   /** Bytes held while waiting for a line end (for memory accounting). */
@@ -80,7 +95,20 @@ export class AmiParser {
     let pos = 0;
     for (;;) {
       const lf = buf.indexOf('\n', pos);
+      if (this.skipping) {
+        // The rest of a too-long line, up to and including its '\n'.
+        if (lf < 0) { pos = buf.length; break; }
+        pos = lf + 1;
+        this.skipping = false;
+        continue;
+      }
       const end = lf < 0 ? buf.length : lf;
+      if (end - pos >= max && this.wholeLines) {
+        this.lineTooLong = true;
+        if (lf < 0) { this.skipping = true; pos = buf.length; break; }
+        pos = lf + 1;
+        continue;
+      }
       if (end - pos >= max) {
         // get_input(): no terminator within a full buffer -> discard it and flag.
         // All full buffers go at once, so a huge line costs O(n), not O(n^2 / max).

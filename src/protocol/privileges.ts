@@ -112,19 +112,27 @@ export function authorityToStr(mask: number): string {
 }
 
 /**
- * Class mask of an event from its `Privilege:` header (`call,all` -> call).
- * `all` is dropped because authority_to_str() appends it to every non-zero mask (S18).
- * Unknown names are ignored; an event with no known class has mask 0.
+ * Class mask of an event from its `Privilege:` header (`call,all` -> call), or
+ * undefined when the header does not name a class amigate knows: missing,
+ * empty, `<none>`, `all` alone, or any name not in perms[] (a newer Asterisk's
+ * class). `all` is dropped because authority_to_str() appends it to every
+ * non-zero mask (S18). Names are matched case-insensitively and trimmed
+ * (Status list items say `Privilege: Call`). The caller fails closed on
+ * undefined: such an event is for `read: all` users only (docs/protocol.md).
  */
-export function privilegeToMask(header: string | undefined): number {
-  if (header === undefined) return 0;
+export function privilegeToMask(header: string | undefined): number | undefined {
+  if (header === undefined) return undefined;
   let mask = 0;
   let start = 0;
   for (;;) {
     const comma = header.indexOf(',', start);
     const token = (comma < 0 ? header.slice(start) : header.slice(start, comma)).trim().toLowerCase();
-    if (token !== 'all' && token !== '') mask |= BY_NAME.get(token) ?? 0;
-    if (comma < 0) return mask;
+    if (token !== 'all') {
+      const bit = BY_NAME.get(token);
+      if (bit === undefined || bit === 0) return undefined; // unknown, empty or `none`
+      mask |= bit;
+    }
+    if (comma < 0) return mask === 0 ? undefined : mask;
     start = comma + 1;
   }
 }

@@ -5,6 +5,7 @@
 
 import { findAction } from './actions/index.js';
 import { error, type ActionContext, type ActionResult } from './reply.js';
+import { unknownActionMessage } from '../protocol/unknown-action.js';
 
 export function dispatch(ctx: ActionContext): ActionResult | Promise<ActionResult> {
   const msg = ctx.msg;
@@ -30,8 +31,8 @@ export function dispatch(ctx: ActionContext): ActionResult | Promise<ActionResul
       });
     }
   }
-  const def = findAction(action);
-  if (def === undefined) return error(ctx, `Invalid/unknown command: ${action}. Use Action: ListCommands to show available commands.`);
+  const def = findAction(action, pbx.settings.withoutActions);
+  if (def === undefined) return error(ctx, unknownActionMessage(action));
   // Any one of the action's classes is enough (S12).
   if (!((s.writeperm & def.authority) !== 0 || def.authority === 0)) return error(ctx, 'Permission denied');
   if (def.handler === undefined) return error(ctx, `${def.name} is not modelled by the amigate simulator`);

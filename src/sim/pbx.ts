@@ -41,6 +41,8 @@ export interface PbxSettings {
   amiVersion: string;
   /** See SimOptions.listWriteDelayMs. @default 0 */
   listWriteDelayMs?: number;
+  /** See SimOptions.withoutActions (lower-case names). */
+  withoutActions?: ReadonlySet<string>;
 }
 
 export class SimPbx {

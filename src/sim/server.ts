@@ -66,6 +66,12 @@ export interface SimOptions {
   httpPort?: number;
   /** manager.conf httptimeout in seconds: HTTP session idle lifetime and cookie Max-Age. @default 60 */
   httpTimeoutSec?: number;
+  /**
+   * Actions this server does not have, as if their module were not loaded
+   * (chan_pjsip, app_queue...): left out of ListCommands and answered
+   * `Invalid/unknown command: X. ...` like any unregistered action. Case-insensitive. @default none
+   */
+  withoutActions?: string[];
 }
 
 export interface Sim {
@@ -127,6 +133,7 @@ class SimServer implements Sim {
       loginFailureDelayMs: opts.loginFailureDelayMs ?? 1000,
       amiVersion: opts.amiVersion ?? AMI_VERSION,
       listWriteDelayMs: opts.listWriteDelayMs ?? 0,
+      withoutActions: new Set((opts.withoutActions ?? []).map((a) => a.toLowerCase())),
     }, opts.users ?? DEFAULT_USERS);
     this.generator = new LoadGenerator(this.pbx, opts.seed ?? 1);
     for (let i = 0; i < (opts.preloadChannels ?? 0); i++) this.pbx.channels.add(parkedChannel(this.pbx.channels, i, this.pbx.systemName));

@@ -309,10 +309,10 @@ export class UpstreamConnection {
       },
       // Far above anything Asterisk sends (a Command output line, a 1,000-member
       // QueueStatus) but bounded: a broken or hostile server cannot make us hold
-      // an unbounded line or packet.
+      // an unbounded line or packet. A longer line is discarded whole (wholeLines).
       {
         banner: true, maxLineBytes: this.config.maxlinebytes ?? 1 << 20, maxLines: this.config.maxheaders ?? 1e5,
-        emitEmpty: false, legacyFollows: true,
+        emitEmpty: false, legacyFollows: true, wholeLines: true,
       },
     );
     stream.on('data', (chunk: Buffer) => {

@@ -37,6 +37,8 @@ export interface HarnessOptions {
   listeners?: Array<Record<string, unknown>>;
   /** Extra upstream servers pbx2..., each with its own sim. */
   moreUpstreams?: number;
+  /** Per-sim options on top of `sim`, by index (0 = pbx1). */
+  simOverrides?: SimOptions[];
   /** log.sensitive patterns. */
   logSensitive?: string[];
   /** More `log:` keys (auditheaders, auditactions...). */
@@ -46,11 +48,11 @@ export interface HarnessOptions {
 }
 
 export async function startProxy(t: Test, opts: HarnessOptions): Promise<ProxyHarness> {
-  const sim = await startSim({ users: [UPSTREAM_USER], ...opts.sim });
+  const sim = await startSim({ users: [UPSTREAM_USER], ...opts.sim, ...opts.simOverrides?.[0] });
   t.teardown(() => sim.close());
   const sims = [sim];
   for (let i = 0; i < (opts.moreUpstreams ?? 0); i++) {
-    const more = await startSim({ users: [UPSTREAM_USER], ...opts.sim });
+    const more = await startSim({ users: [UPSTREAM_USER], ...opts.sim, ...opts.simOverrides?.[i + 1] });
     t.teardown(() => more.close());
     sims.push(more);
   }

@@ -31,8 +31,10 @@ export class PolicyService {
       msg.delete('Server');
       servers = [server];
     }
-    const d = decideAction(rec, msg, this.privileges);
+    // Unknown on every server the user may reach = unknown (Asterisk's answer); known on some = sent only there.
+    const d = decideAction(rec, msg, this.privileges, servers ?? this.serversFor(user));
     if (!d.allow) return { allow: false, rule: d.rule, message: d.message };
+    servers = d.servers ?? servers;
     return servers ? { allow: true, servers } : { allow: true };
   }
 

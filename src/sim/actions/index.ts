@@ -45,15 +45,19 @@ export const ACTIONS: readonly ActionDef[] = CAPTURED_ACTIONS.map(([name, synops
 
 const BY_NAME = new Map(ACTIONS.map((a) => [a.name.toLowerCase(), a]));
 
-export function findAction(name: string): ActionDef | undefined {
-  return BY_NAME.get(name.toLowerCase());
+/** action_find(): the registered action, or undefined (`without`: actions of modules this server has not loaded). */
+export function findAction(name: string, without?: ReadonlySet<string>): ActionDef | undefined {
+  const key = name.toLowerCase();
+  return without?.has(key) ? undefined : BY_NAME.get(key);
 }
 
 /** action_listcommands(): the actions this session may run, `Name: synopsis (Priv: classes)`. */
 function listCommands(ctx: ActionContext): void {
   const perm = ctx.session.writeperm;
+  const without = ctx.pbx.settings.withoutActions;
   startAck(ctx);
   for (const a of ACTIONS) {
+    if (without?.has(a.name.toLowerCase())) continue;
     if ((perm & a.authority) !== 0 || a.authority === 0) ctx.out += `${a.name}: ${a.synopsis} (Priv: ${a.priv})\r\n`;
   }
   ctx.out += '\r\n';

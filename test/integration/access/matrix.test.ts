@@ -45,15 +45,16 @@ const ACTIONS: Array<[string, Array<[string, string]>]> = [
   ['FooBar', []],
 ];
 
-// L = answered by amigate itself, F = forwarded to Asterisk, D = denied by amigate.
+// L = answered by amigate itself, F = forwarded to Asterisk, D = denied by amigate,
+// U = answered by amigate with Asterisk's Invalid/unknown command (no upstream lists it).
 //                 Ping CoreStatus Command Originate Getvar Setvar Status CSC QueueStatus Hangup Redirect UserEvent Reload GetConfig UpdateConfig FooBar
 const EXPECT: Record<string, string> = {
-  admin:     'L F F F F F F F F F F F F F F D',
-  mark:      'L F F D F F F F F F F F F F D D',
-  reporter:  'L F D D F D F F F D D D D D D D',
-  crm:       'L D D F F D F D D F D D D D D D',
-  wallboard: 'L D D D D D D D F D D D D D D D',
-  nowrite:   'L D D D D D D D F D D D D D D D',
+  admin:     'L F F F F F F F F F F F F F F U',
+  mark:      'L F F D F F F F F F F F F F D U',
+  reporter:  'L F D D F D F F F D D D D D D U',
+  crm:       'L D D F F D F D D F D D D D D U',
+  wallboard: 'L D D D D D D D F D D D D D D U',
+  nowrite:   'L D D D D D D D F D D D D D D U',
   custom:    'L D D D D D D D D D D D D D D F',
 };
 
@@ -101,6 +102,8 @@ t.test('users x actions x event classes', async (t) => {
       if (want === 'D') {
         t.equal(r.get('Response'), 'Error', `${probe}: denied`);
         t.match(r.get('Message'), /^Permission denied/, `${probe}: Permission denied (${r.get('Message')})`);
+      } else if (want === 'U') {
+        t.equal(r.toString(), `Response: Error\r\nActionID: ${id}\r\nMessage: Invalid/unknown command: ${action}. Use Action: ListCommands to show available commands.\r\n\r\n`, `${probe}: Asterisk's unknown-action answer`);
       } else if (want === 'L') {
         t.equal(r.get('Response'), 'Success', `${probe}: answered locally`);
       } else {

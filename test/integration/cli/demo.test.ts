@@ -6,6 +6,7 @@
 
 import t from 'tap';
 import { existsSync } from 'node:fs';
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { run as demo } from '../../../src/cli/demo.js';
@@ -79,6 +80,35 @@ t.test('the printed console URL serves the console, and its WebSocket logs the d
   t.pass('logged in over wss with the demo CA');
   await service.close('test');
 });
+
+t.test('the printed curl lines log in over HTTPS and poll events', async (t) => {
+  const dir = join(t.testdir({}), 'certs');
+  const d = io();
+  const service = await demo(['--tls-port', '0', '--plain-port', '0', '--https-port', '0', '--admin-port', '0', '--sim-port', '0',
+    '--events-per-second', '20', '--dir', dir, '--log-level', 'error'], d.io) as Service;
+  t.teardown(() => service.close('test'));
+  const lines = [...d.out().matchAll(/^ *(curl .+)$/gm)].map((m) => m[1]!);
+  t.equal(lines.length, 2, 'a login line and a poll line');
+  t.match(lines[0], /https:\/\/localhost:\d+\/rawman$/);
+  const login = await sh(lines[0]!);
+  t.match(login, /^Response: Success\r\nMessage: Authentication accepted\r\n/, 'logged in over HTTPS');
+  let events = '';
+  for (let i = 0; i < 10 && !/Event: Newchannel\r\n/.test(events); i++) events += await sh(lines[1]!);
+  t.match(events, /^Response: Success\r\nMessage: Waiting for Event completed\.\r\n/);
+  t.match(events, /Event: Newchannel\r\n/, 'generated call events through waitevent');
+  await service.close('test');
+});
+
+/** Run a printed shell line (curl with plain arguments and one single-quoted URL) without a shell. */
+function sh(line: string): Promise<string> {
+  const args = [...line.matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2]!);
+  return new Promise((resolve, reject) => {
+    execFile(args[0]!, [...args.slice(1), '--silent', '--show-error', '--max-time', '30'], { encoding: 'latin1' }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${line}: ${stderr}`));
+      else resolve(stdout);
+    });
+  });
+}
 
 t.test('usage errors and --help', async (t) => {
   await t.rejects(demo(['--tls-port', 'x'], io().io), { code: 'AMIGATE_ERR_USAGE' });

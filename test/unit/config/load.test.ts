@@ -244,6 +244,7 @@ users:
   allowed: { secret: x, write: call, actions: { allow: [Originate, Hangup], deny: [hangup] }, commands: { allow: [x] }, originate: { contexts: [a] } }
   single: { secret: x, allowmultiplelogin: false, maxsessions: 3 }
   unknownclass: { secret: x, read: "call,foo" }
+  sysexpr: { secret: x, write: system, expressions: allow }
 `, '/x/a.yaml', {});
   const expect: Array<[number, string, RegExp]> = [
     [3, 'listeners[0]', /plaintext listener "lan" on 0\.0\.0\.0:5040/],
@@ -261,6 +262,7 @@ users:
     [14, 'users.allowed.originate', /originate class/],
     [15, 'users.single.maxsessions', /ignored/],
     [16, 'users.unknownclass.read', /unknown class "foo"/],
+    [17, 'users.sysexpr.expressions', /no effect: write grants system/],
   ];
   t.equal(warnings.length, expect.length, warnings.join('\n'));
   for (const [line, key, re] of expect) {

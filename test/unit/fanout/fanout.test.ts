@@ -31,7 +31,7 @@ t.test('read classes are all-of, send mask too (S17)', async (t) => {
   t.equal(callOnly.got.length, 1);
   t.equal(callSystem.got.length, 3);
   t.equal(off.got.length, 0);
-  t.same(f.stats, { received: 3, delivered: 4, filtered: 0 });
+  t.same(f.stats, { received: 3, delivered: 4, filtered: 0, unknownPrivilege: 0 });
 });
 
 t.test('one serialization shared by every receiver', async (t) => {
@@ -69,4 +69,24 @@ t.test('server binding, Server: tag and filters', async (t) => {
   t.same(tagged.got, ['Event: Newchannel\r\nPrivilege: call,all\r\nServer: pbx1\r\nChannel: a\r\n\r\n', 'Event: Hangup\r\nPrivilege: call,all\r\nServer: pbx2\r\nChannel: a\r\n\r\n']);
   t.same(filtered.got, ['Event: Hangup\r\nPrivilege: call,all\r\nChannel: a\r\n\r\n']);
   t.equal(f.stats.filtered, 1);
+});
+
+t.test('an event whose Privilege names no known class reaches read: all users only (fail closed)', async (t) => {
+  const f = new Fanout();
+  const all = sink(1, 'all');
+  const everyClass = sink(2, 'system,call,log,verbose,command,agent,user,config,dtmf,reporting,cdr,dialplan,originate,agi,cc,aoc,test,security,message');
+  const none = sink(3, '');
+  const allCallOnly = sink(4, 'all', { send: parsePermString('call') });
+  [all, everyClass, none, allCallOnly].forEach((x) => f.add(x.s));
+  const shapes = ['Event: A\r\nX: missing', 'Event: B\r\nPrivilege: ', 'Event: C\r\nPrivilege: <none>', 'Event: D\r\nPrivilege: all',
+    'Event: E\r\nPrivilege: futureclass,all', 'Event: F\r\nPrivilege: call,futureclass,all'];
+  for (const s of shapes) f.publish(ev(s), 'pbx1', undefined);
+  t.equal(all.got.length, shapes.length, 'read: all gets every one');
+  t.equal(everyClass.got.length, 0, 'every named class is not all');
+  t.equal(none.got.length, 0, 'no read class: nothing');
+  t.equal(allCallOnly.got.length, 0, 'an Events mask narrower than all: nothing');
+  t.equal(f.stats.unknownPrivilege, shapes.length);
+  f.publish(ev('Event: Newchannel\r\nPrivilege: call,all'), 'pbx1', undefined);
+  t.equal(f.stats.unknownPrivilege, shapes.length, 'a known class is not counted');
+  t.equal(everyClass.got.length, 1);
 });

@@ -19,7 +19,10 @@ users:
   mark: { secret: x, read: "system,call,log,verbose,command,agent,user", write: "system,call,log,verbose,command,agent,user" }
   # the capture users (../shared/ami-transcripts/README.md)
   reader: { secret: x, read: "call,system" }
-  limited: { secret: x, read: call, write: "call,originate" }
+  # expressions: allow = Asterisk's own in-action checks (S13) alone
+  limited: { secret: x, read: call, write: "call,originate", expressions: allow }
+  # the default (expressions: deny): stricter than Asterisk without system
+  strict: { secret: x, read: call, write: "call,originate,reporting" }
   admin: { secret: x, read: all, write: all }
   wallboard: { secret: x, read: agent, actions: { allow: [QueueStatus] } }
   crm:
@@ -38,11 +41,15 @@ users:
     commands: { allow: ['^core show channels$', '^core show version$'], deny: ['^core stop'] }
   noevents: { secret: x, read: all, actions: { deny: [events] } }
   custom: { secret: x, write: system, actions: { allow: [PJSIPShowEndpoints, Ping] } }
-  queueagi: { secret: x, write: "originate,agi" }
+  queueagi: { secret: x, write: "originate,agi", expressions: allow }
 `;
 
 const store = async () => new UserStore((await parseConfig(USERS, '/t/amigate.yaml', {})).config);
+// The server's own list, as the pool reads it at login (capture 10: Asterisk 22, no chan_pjsip).
+const LIST = captureMessages('10-events-vars-config-listcommands.jsonl').find((m) => m.get('ActionID') === 'lc-1')!;
 const table = new ActionPrivilegeTable();
+table.refresh(LIST, 'pbx1');
+const UNKNOWN = (name: string): Want => ['actions.unknown', `Invalid/unknown command: ${name}. Use Action: ListCommands to show available commands.`];
 const msg = (pairs: Array<[string, string]>) => AmiMessage.from(pairs);
 const act = (name: string, ...rest: Array<[string, string]>) => msg([['Action', name], ...rest]);
 
@@ -54,6 +61,7 @@ function check(t: Test, user: UserRecord, m: AmiMessage, want: Want, label = '')
 }
 
 const DENIED: Want = ['classes', 'Permission denied'];
+const ORIGINATE_DENY: Want = ['originate.permissions', ORIGINATE_FORBIDDEN];
 
 t.test('decision table: user x action', async (t) => {
   const users = await store();
@@ -69,11 +77,11 @@ t.test('decision table: user x action', async (t) => {
   const unknown = act('FooBarBaz');
   const pjsip = act('PJSIPShowEndpoints');
   const rows: Array<[string, Record<string, Want>]> = [
-    ['mark', { ping: 'allow', csc: 'allow', cmd: 'allow', getconfig: 'allow', orig: DENIED, hangup: 'allow', queue: 'allow', filter: 'allow', userevent: 'allow', unknown: ['actions.unknown', 'Permission denied: unknown action (FooBarBaz)'] }],
+    ['mark', { ping: 'allow', csc: 'allow', cmd: 'allow', getconfig: 'allow', orig: DENIED, hangup: 'allow', queue: 'allow', filter: 'allow', userevent: 'allow', unknown: UNKNOWN('FooBarBaz') }],
     ['reader', { ping: 'allow', csc: DENIED, cmd: DENIED, getconfig: DENIED, orig: DENIED, hangup: DENIED, queue: 'allow', filter: DENIED, userevent: DENIED }],
     ['limited', { ping: 'allow', csc: DENIED, cmd: DENIED, getconfig: DENIED, orig: 'allow', hangup: 'allow', queue: 'allow', filter: DENIED }],
-    ['admin', { ping: 'allow', csc: 'allow', cmd: 'allow', getconfig: 'allow', orig: 'allow', hangup: 'allow', queue: 'allow', filter: 'allow', userevent: 'allow', pjsip: ['actions.unknown', 'Permission denied: unknown action (PJSIPShowEndpoints)'] }],
-    ['wallboard', { ping: 'allow', queue: 'allow', csc: DENIED, hangup: DENIED, userevent: DENIED, unknown: ['actions.unknown', 'Permission denied: unknown action (FooBarBaz)'] }],
+    ['admin', { ping: 'allow', csc: 'allow', cmd: 'allow', getconfig: 'allow', orig: 'allow', hangup: 'allow', queue: 'allow', filter: 'allow', userevent: 'allow', pjsip: UNKNOWN('PJSIPShowEndpoints') }],
+    ['wallboard', { ping: 'allow', queue: 'allow', csc: DENIED, hangup: DENIED, userevent: DENIED, unknown: UNKNOWN('FooBarBaz') }],
     ['crm', { ping: 'allow', orig: 'allow', hangup: ['actions.deny', 'Permission denied: actions.deny (Hangup)'], queue: 'allow', csc: DENIED }],
     ['ops', { cmd: 'allow', csc: 'allow', getconfig: DENIED }],
     ['custom', { ping: 'allow', pjsip: 'allow', csc: ['actions.allow', 'Permission denied: actions.allow (CoreShowChannels)'], queue: ['actions.allow', 'Permission denied: actions.allow (QueueStatus)'] }],
@@ -194,4 +202,66 @@ t.test('Originate: contexts and applications', async (t) => {
   t.equal(localChannelContext('PJSIP/100@x'), undefined);
   t.equal(localChannelContext('Local/a@b@c/n'), 'b@c');
   t.equal(localChannelContext('Local'), undefined);
+});
+
+t.test('unknown actions: Asterisk\'s answer, decided before any permission (issue 11 item 4)', async (t) => {
+  const users = await store();
+  const two = new ActionPrivilegeTable();
+  two.refresh(LIST, 'pbx1');
+  two.refresh(new AmiMessage(LIST.lines.filter((l) => !/^Queue/.test(l))), 'pbx2'); // pbx2: no app_queue
+  const d = (user: string, m: AmiMessage, servers?: readonly string[]) => decideAction(users.get(user)!, m, two, servers);
+  t.same(d('reader', act('FooBarBaz'), ['pbx1', 'pbx2']), { allow: false, rule: 'actions.unknown', message: UNKNOWN('FooBarBaz')[1] }, 'no write classes at all: still "unknown", as process_message() answers');
+  t.same(d('crm', act('fooBARbaz')), { allow: false, rule: 'actions.unknown', message: UNKNOWN('fooBARbaz')[1] }, 'the client\'s spelling');
+  t.same(d('admin', act('QueueAdd'), ['pbx1', 'pbx2']), { allow: true, servers: ['pbx1'] }, 'known on pbx1 only: sent there only');
+  t.same(d('admin', act('QueueAdd'), ['pbx2']), { allow: false, rule: 'actions.unknown', message: UNKNOWN('QueueAdd')[1] }, 'a user of pbx2 alone: unknown');
+  t.same(d('admin', act('QueueAdd'), ['pbx2', 'pbx3']), { allow: false, rule: 'actions.unverified', message: 'Permission denied: action list not loaded (QueueAdd)' }, 'pbx3 has no list yet: fail closed');
+  t.same(d('admin', act('Originate', ['Channel', 'Local/1@x'], ['Context', 'x'], ['Exten', '1'], ['Priority', '1']), ['pbx3']), { allow: true }, 'core actions need no list');
+  t.same(d('reader', act('QueueAdd'), ['pbx1', 'pbx2']), { allow: false, rule: 'classes', message: 'Permission denied' }, 'known but not permitted: Permission denied');
+  t.same(d('custom', act('PJSIPShowEndpoints'), ['pbx1']), { allow: true }, 'actions.allow naming it sends it on: Asterisk answers for itself');
+  t.same(d('wallboard', act('PJSIPShowEndpoints'), ['pbx1']), { allow: false, rule: 'actions.unknown', message: UNKNOWN('PJSIPShowEndpoints')[1] }, 'an allow list without it: unknown, not actions.allow');
+  t.same(d('crm', act('Hangup'), ['pbx1']), { allow: false, rule: 'actions.deny', message: 'Permission denied: actions.deny (Hangup)' }, 'deny still applies to known actions');
+});
+
+t.test('expressions (issue 11 item 12): every header of Originate, Setvar, Getvar and Status', async (t) => {
+  const users = await store();
+  const strict = users.get('strict')!;
+  const limited = users.get('limited')!; // expressions: allow
+  const admin = users.get('admin')!;
+  const refused = (h: string): Want => ['expressions', `Permission denied: expressions (${h})`];
+  const base: Record<string, Array<[string, string]>> = {
+    Originate: [['Channel', 'Local/100@test'], ['Context', 'test'], ['Exten', '100'], ['Priority', '1'], ['Timeout', '30000'], ['CallerID', '"A" <1>'], ['Account', 'acc'], ['Async', 'true'], ['Codecs', 'ulaw'], ['EarlyMedia', 'no'], ['Variable', 'A=1'], ['ChannelId', 'c1'], ['OtherChannelId', 'c2'], ['PreDialGoSub', 'sub,s,1'], ['Application', 'Playback'], ['Data', 'hello']],
+    Setvar: [['Channel', 'PJSIP/1-1'], ['Variable', 'A'], ['Value', 'x']],
+    Getvar: [['Channel', 'PJSIP/1-1'], ['Variable', 'A']],
+    Status: [['Channel', 'PJSIP/1-1'], ['Variables', 'A,B'], ['AllVariables', 'no']],
+  };
+  for (const [action, headers] of Object.entries(base)) {
+    check(t, strict, act(action, ...headers), 'allow', `${action}: plain values pass`);
+    for (let i = 0; i < headers.length; i++) {
+      const [h, v] = headers[i]!;
+      for (const expr of ['${SH${X}ELL(id)}', '$[1+1]']) {
+        const m = act(action, ...headers.map((p, j): [string, string] => j === i ? [h, v + expr] : p));
+        check(t, strict, m, refused(h), `${action} ${h} ${expr}: refused`);
+        check(t, limited, m, 'allow', `${action} ${h} ${expr}: expressions: allow = Asterisk's checks only`);
+        check(t, admin, m, 'allow', `${action} ${h} ${expr}: system is never refused`);
+      }
+    }
+  }
+  check(t, strict, act('Getvar', ['Variable', 'A'], ['ActionID', '${X}']), 'allow', 'ActionID is only echoed');
+  check(t, strict, act('Getvar', ['Variable', 'A'], ['Variable', '${X}']), refused('Variable'), 'a repeated header counts too');
+  check(t, strict, act('UserEvent', ['UserEvent', 'x'], ['Body', '${SHELL(id)}']), ['classes', 'Permission denied'], 'other actions are not examined (strict has no user class)');
+  check(t, users.get('mark')!, act('UserEvent', ['UserEvent', 'x'], ['Body', '${X}']), 'allow', 'UserEvent copies headers into an event, nothing evaluates them');
+  // Function calls by name: manager.c's own system-only list (originate_app_permissions[]).
+  for (const [action, h, v] of [
+    ['Getvar', 'Variable', 'FILE(/etc/shadow)'], ['Getvar', 'Variable', 'db_exists(a/b)'], ['Getvar', 'Variable', 'ODBC_SQL(x)'],
+    ['Setvar', 'Variable', 'DB(cf/100)'], ['Setvar', 'Variable', 'FILE(/etc/asterisk/extensions.conf,,,a)'], ['Setvar', 'Variable', 'REALTIME_STORE(x)'],
+    ['Status', 'Variables', 'CALLERID(num),CURL(http://x)'], ['Originate', 'Variable', 'A=1,FILE(/tmp/x)=y'],
+  ] as const) {
+    check(t, strict, act(action, [h, v]), refused(h), `${action} ${h}: ${v}`);
+    check(t, limited, act(action, [h, v]), 'allow', `${action} ${h}: ${v} with expressions: allow`);
+  }
+  for (const v of ['MIXMONITOR_FILENAME', 'CALLERID(num)', 'CHANNEL(name)', 'CDR(billsec)', 'FILTER(a,b)', 'DEVICE_STATE(PJSIP/1)']) {
+    check(t, strict, act('Getvar', ['Variable', v]), 'allow', `Getvar ${v}: not a system-only function call`);
+  }
+  check(t, strict, act('Originate', ['Channel', 'Local/1@test'], ['Application', 'Playback'], ['Data', 'FILE(x)']), ORIGINATE_DENY, 'Asterisk\'s own Data check comes first, with its text');
+  check(t, strict, act('Getvar', ['Variable', '${SHELL(id)}']), ['getvar.permissions', GETVAR_FORBIDDEN], '... and Getvar\'s');
 });

@@ -77,3 +77,23 @@ t.test('ListCommands line parsing (the one parser: the upstream pool and the pol
   t.equal(mask('all') & UNKNOWN_CLASS, UNKNOWN_CLASS, 'write=all holds the unknown-class bit');
   t.equal(CLASS_NAMES.reduce((m, c) => m | mask(c), 0) & UNKNOWN_CLASS, 0, 'no named class holds it');
 });
+
+t.test('locate(): per-server lists decide known, unknown and unverified (issue 11 item 4)', async (t) => {
+  const table = new ActionPrivilegeTable();
+  t.same(table.locate('Originate'), { state: 'known', masks: [mask('originate')], absentOn: [] }, 'no list yet: the core table is certain');
+  t.same(table.locate('QueueAdd'), { state: 'unverified' }, 'no list yet: anything else is unverified');
+  t.same(table.locate('QueueAdd', ['pbx1']), { state: 'unverified' }, '... also for a named server');
+  table.refresh(listCommands, 'pbx1');
+  table.refresh([{ name: 'Ping', mask: 0 }, { name: 'Originate', mask: mask('call') }], 'pbx2');
+  t.same(table.locate('QueueAdd', ['pbx1']), { state: 'known', masks: [mask('agent')], absentOn: [] });
+  t.same(table.locate('queueadd', ['pbx1', 'pbx2']), { state: 'known', masks: [mask('agent')], absentOn: ['pbx2'] }, 'known on one: the other is listed as absent');
+  t.same(table.locate('QueueAdd', ['pbx2']), { state: 'unknown' }, 'pbx2 read its list and has no QueueAdd');
+  t.same(table.locate('QueueStatus', ['pbx2']), { state: 'unknown' }, 'the core table does not override a list that was read');
+  t.same(table.locate('PJSIPShowEndpoints'), { state: 'unknown' }, 'unknown on every list read');
+  t.same(table.locate('PJSIPShowEndpoints', ['pbx2', 'pbx3']), { state: 'unverified' }, 'pbx3 has no list: fail closed');
+  t.same(table.locate('Originate', ['pbx3']), { state: 'known', masks: [mask('originate')], absentOn: [] }, 'pbx3: core actions only');
+  t.same(table.locate('Originate', ['pbx1', 'pbx2']), { state: 'known', masks: [mask('originate'), mask('call')], absentOn: [] }, 'each server\'s own classes');
+  table.refresh([{ name: 'Ping', mask: 0 }], 'pbx2');
+  t.same(table.locate('Originate', ['pbx2']), { state: 'unknown' }, 'a new list replaces the server\'s previous one');
+  t.equal(table.get('Originate'), mask('call'), 'get() still merges every list (ListCommands filtering)');
+});

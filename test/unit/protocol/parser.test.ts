@@ -403,6 +403,32 @@ t.test('a 10 MB line without a newline keeps memory bounded', async (t) => {
   t.ok(ms < 500, `one 10 MB write took ${ms.toFixed(0)} ms`);
 });
 
+t.test('wholeLines (upstream side): a too-long line is discarded whole, at every split', async (t) => {
+  const WHOLE: ParserOptions = { maxLineBytes: 24, maxLines: 100, emitEmpty: false, wholeLines: true };
+  const long = 'Data: ' + 'x'.repeat(40);
+  const r = feedAllWays(t, `Event: Big\r\nPrivilege: user,all\r\n${long}\r\nAfter: yes\r\n\r\nEvent: Next\r\n\r\n`, WHOLE);
+  t.same(r.messages.map((m) => [m.lines, m.fault ?? null]), [
+    [['Event: Big', 'Privilege: user,all', 'After: yes'], 'line-too-long'],
+    [['Event: Next'], null],
+  ], 'no piece of the long line, the rest intact, only its packet flagged');
+  t.equal(r.buffered, 0);
+  const bare = feedAllWays(t, `Event: A\n${long}\nB: 1\n\n`, WHOLE);
+  t.same(bare.messages.map((m) => m.lines), [['Event: A', 'B: 1']], 'a bare LF ends the long line too');
+  // The boundary: maxLineBytes - 1 bytes before the line end are a line; maxLineBytes are not.
+  const edge = feedAllWays(t, `E: ${'y'.repeat(20)}\nF: ${'z'.repeat(21)}\n\n`, WHOLE);
+  t.same(edge.messages.map((m) => [m.lines, m.fault ?? null]), [[['E: ' + 'y'.repeat(20)], 'line-too-long']]);
+  // A long last line before the blank line, split over many writes, holds nothing.
+  const got: AmiMessage[] = [];
+  const p = new AmiParser({ onMessage: (m) => got.push(m) }, { ...WHOLE, maxLineBytes: 1 << 20 });
+  p.write('Response: Success\r\nActionID: big\r\nOutput: ');
+  let max = 0;
+  for (let i = 0; i < 3_000_000; i += 64 * 1024) { p.write(Buffer.alloc(64 * 1024, 'v')); max = Math.max(max, p.buffered); }
+  t.ok(max < 1 << 20, `buffered stayed below maxLineBytes (max ${max})`);
+  p.write('\r\nOutput: after\r\n\r\n');
+  t.same(got.map((m) => m.lines), [['Response: Success', 'ActionID: big', 'Output: after']]);
+  t.equal(got[0]!.fault, 'line-too-long');
+});
+
 t.test('100,000 headers', async (t) => {
   const lines = Array.from({ length: 100_000 }, (_, i) => `Output: line ${i}`);
   const input = 'Response: Success\r\n' + lines.slice(1).join('\r\n') + '\r\n\r\n';

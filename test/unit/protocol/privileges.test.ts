@@ -97,11 +97,16 @@ t.test('privilegeToMask: the Privilege: header of an event', async (t) => {
   t.equal(privilegeToMask('system,call,all'), bits('system', 'call'));
   t.equal(privilegeToMask('dialplan,all'), bits('dialplan'));
   t.equal(privilegeToMask('Call'), bits('call'), 'Status items send `Privilege: Call` (README)');
-  t.equal(privilegeToMask('all'), 0, 'all alone carries no class');
-  t.equal(privilegeToMask(''), 0);
-  t.equal(privilegeToMask(undefined), 0, 'list items have no Privilege (S19)');
-  t.equal(privilegeToMask('call,bogus,all'), bits('call'), 'unknown names are ignored');
   t.equal(privilegeToMask(' call , system '), bits('call', 'system'));
+  // Fail closed (issue 11 item 3): no known class means unknown, not "no class needed".
+  t.equal(privilegeToMask('all'), undefined, 'all alone carries no class');
+  t.equal(privilegeToMask(''), undefined, 'empty');
+  t.equal(privilegeToMask(undefined), undefined, 'missing');
+  t.equal(privilegeToMask('<none>'), undefined, 'authority_to_str(0)');
+  t.equal(privilegeToMask('none'), undefined);
+  t.equal(privilegeToMask('call,bogus,all'), undefined, 'one unknown name makes the whole class unknown');
+  t.equal(privilegeToMask('futureclass,all'), undefined);
+  t.equal(privilegeToMask('call,,all'), undefined, 'an empty name is not a class');
   for (const [name, bit] of PERMS) {
     if (name === 'all' || name === 'none') continue;
     t.equal(privilegeToMask(authorityToStr(bit)), bit, `round trip ${name}`);

@@ -168,3 +168,141 @@ t.test('a late list event of an ended action reaches nobody; a late OriginateRes
   t.equal(broadcasts.length, 1);
   t.notMatch(broadcasts[0]!.event, /ActionID/, 'an orphan OriginateResponse loses the proxy ActionID');
 });
+
+// --- broadcast or session-directed: the Privilege rule (docs/protocol.md "Routing") ---
+
+const EV = { server: 'pbx1', id: 9, generation: 1 }; // the event connection
+
+t.test('a broadcast echoing our ActionID after the response (UserEvent) names its originator', async (t) => {
+  const { router, sent, broadcasts } = harness();
+  const c = collector();
+  router.forward(5, msg('Action: UserEvent\r\nUserEvent: Hello\r\nActionID: mine'), ['pbx1'], c.h);
+  const id = sent[0]!.msg.get('ActionID')!;
+  router.message(msg(`Response: Success\r\nActionID: ${id}\r\nMessage: Event Sent`), sent[0]!.ref);
+  t.same(c.done, [{ outcome: 'success' }]);
+  router.message(msg(`Event: UserEvent\r\nPrivilege: user,all\r\nUserEvent: Hello\r\nActionID: ${id}`), EV);
+  t.equal(broadcasts.length, 1, 'broadcast, not dropped');
+  t.same(broadcasts[0]!.originator, { session: 5, actionId: 'mine' });
+  t.match(broadcasts[0]!.event, new RegExp(`ActionID: ${id.replace(/\./g, '\\.')}`), 'fan-out swaps the ID per receiver');
+  t.same(router.stats.dropped, { 'no-owner': 0, foreign: 0 });
+});
+
+t.test('a broadcast echoing our ActionID before the response names the pending action', async (t) => {
+  const { router, sent, broadcasts } = harness();
+  const c = collector();
+  router.forward(5, msg('Action: UserEvent\r\nUserEvent: Hello'), ['pbx1'], c.h);
+  const id = sent[0]!.msg.get('ActionID')!;
+  router.message(msg(`Event: UserEvent\r\nPrivilege: user,all\r\nUserEvent: Hello\r\nActionID: ${id}`), EV);
+  t.same(broadcasts[0]!.originator, { session: 5, actionId: undefined });
+  t.same(c.packets, [], 'not a reply packet of the action');
+});
+
+t.test('a forgotten originator: the broadcast still goes out, without our ActionID', async (t) => {
+  const router = new Router({ send: () => ({ server: 'pbx1', id: 0, generation: 1 }) }, {
+    broadcast: (e, _s, o) => { seen.push({ event: e.toString(), o }); },
+  }, { actionTimeoutMs: 5000, recentTtlMs: 1, maxRecent: 1 });
+  const seen: Array<{ event: string; o: Originator | undefined }> = [];
+  const c = collector();
+  const ids: string[] = [];
+  for (let i = 0; i < 2; i++) {
+    const m = msg('Action: UserEvent\r\nUserEvent: X');
+    router.forward(3, m, ['pbx1'], c.h);
+    ids.push(m.get('ActionID')!);
+    router.message(msg(`Response: Success\r\nActionID: ${ids[i]}\r\nMessage: Event Sent`), { server: 'pbx1', id: 0, generation: 1 });
+  }
+  // maxRecent 1: the first was pushed out by the second.
+  router.message(msg(`Event: UserEvent\r\nPrivilege: user,all\r\nUserEvent: X\r\nActionID: ${ids[0]}`), EV);
+  t.equal(seen.length, 1);
+  t.equal(seen[0]!.o, undefined);
+  t.equal(seen[0]!.event, 'Event: UserEvent\r\nPrivilege: user,all\r\nUserEvent: X\r\n\r\n');
+});
+
+t.test('Status items carry Privilege: Call and are still items of the list open on their connection', async (t) => {
+  const { router, sent, broadcasts } = harness();
+  const c = collector();
+  router.forward(2, msg('Action: Status\r\nActionID: st-1'), ['pbx1'], c.h);
+  const id = sent[0]!.msg.get('ActionID')!;
+  const ref = sent[0]!.ref;
+  router.message(msg(`Response: Success\r\nActionID: ${id}\r\nEventList: start\r\nMessage: Channel status will follow`), ref);
+  router.message(msg(`Event: Status\r\nPrivilege: Call\r\nChannel: Local/600@test-00000008;1\r\nActionID: ${id}`), { ...ref });
+  router.message(msg(`Event: StatusComplete\r\nActionID: ${id}\r\nEventList: Complete\r\nListItems: 1\r\nItems: 1`), ref);
+  t.same(broadcasts, []);
+  t.same(c.packets.slice(1), [
+    'Event: Status\r\nPrivilege: Call\r\nChannel: Local/600@test-00000008;1\r\nActionID: st-1\r\n\r\n',
+    'Event: StatusComplete\r\nActionID: st-1\r\nEventList: Complete\r\nListItems: 1\r\nItems: 1\r\n\r\n',
+  ]);
+  t.same(c.done, [{ outcome: 'success' }]);
+});
+
+t.test('a broadcast with our ActionID from another connection while the list is open is a broadcast', async (t) => {
+  const { router, sent, broadcasts } = harness();
+  const c = collector();
+  router.forward(2, msg('Action: CoreShowChannels\r\nActionID: l'), ['pbx1'], c.h);
+  const id = sent[0]!.msg.get('ActionID')!;
+  router.message(msg(`Response: Success\r\nActionID: ${id}\r\nEventList: start\r\nMessage: Channels will follow`), sent[0]!.ref);
+  router.message(msg(`Event: UserEvent\r\nPrivilege: user,all\r\nActionID: ${id}`), EV);
+  t.equal(broadcasts.length, 1);
+  t.same(broadcasts[0]!.originator, { session: 2, actionId: 'l' });
+  t.equal(c.packets.length, 1, 'not written into the list');
+});
+
+t.test('session-directed packets without an ActionID go to the one list open on their connection, or nowhere', async (t) => {
+  const { router, sent, broadcasts } = harness();
+  const a = collector();
+  const b = collector();
+  // No list open anywhere: a Privilege-less, ID-less item is nobody's.
+  router.message(msg('Event: DAHDIShowChannels\r\nChannel: 1'), { server: 'pbx1', id: 0, generation: 1 });
+  t.same(router.stats.dropped, { 'no-owner': 1, foreign: 0 });
+  router.forward(1, msg('Action: CoreShowChannels\r\nActionID: a'), ['pbx1'], a.h); // connection 0
+  router.forward(2, msg('Action: Ping\r\nActionID: b'), ['pbx1'], b.h); // connection 1
+  const [sa, sb] = [sent[0]!, sent[1]!];
+  router.message(msg(`Response: Success\r\nActionID: ${sa.msg.get('ActionID')}\r\nEventList: start\r\nMessage: Channels will follow`), sa.ref);
+  router.message(msg('Event: CoreShowChannel\r\nChannel: x'), sa.ref);
+  t.same(a.packets.slice(1), ['Event: CoreShowChannel\r\nChannel: x\r\n\r\n'], 'the item goes to the list open on its connection');
+  router.message(msg('Event: CoreShowChannel\r\nChannel: y'), sb.ref);
+  t.same(b.packets, [], 'never to an action on another connection');
+  t.equal(a.packets.length, 2);
+  router.message(msg('Event: CoreShowChannel\r\nChannel: z\r\nActionID: someone-else'), sa.ref);
+  router.message(msg(`Event: CoreShowChannel\r\nChannel: z\r\nActionID: ${sb.msg.get('ActionID')}`), sa.ref);
+  t.equal(a.packets.length, 2, 'a foreign or another action\'s ActionID is not taken for this list');
+  t.same(router.stats.dropped, { 'no-owner': 3, foreign: 1 });
+  router.message(msg(`Event: CoreShowChannelsComplete\r\nActionID: ${sa.msg.get('ActionID')}\r\nEventList: Complete\r\nListItems: 1`), sa.ref);
+  t.same(a.done, [{ outcome: 'success' }]);
+  router.message(msg('Event: CoreShowChannel\r\nChannel: late'), sa.ref);
+  t.equal(a.packets.length, 3, 'after Complete the list is closed');
+  t.same(broadcasts, [], 'no session-directed packet is ever broadcast');
+  t.same(router.stats.dropped, { 'no-owner': 4, foreign: 1 });
+});
+
+t.test('two lists open on one connection: an ID-less item is ambiguous and dropped', async (t) => {
+  const router = new Router({ send: () => ({ server: 'pbx1', id: 0, generation: 1 }) }, { broadcast: () => {} }, { actionTimeoutMs: 5000 });
+  const a = collector();
+  const b = collector();
+  const ma = msg('Action: CoreShowChannels');
+  const mb = msg('Action: QueueStatus');
+  router.forward(1, ma, ['pbx1'], a.h);
+  router.forward(2, mb, ['pbx1'], b.h);
+  const ref = { server: 'pbx1', id: 0, generation: 1 };
+  router.message(msg(`Response: Success\r\nActionID: ${ma.get('ActionID')}\r\nEventList: start\r\nMessage: Channels will follow`), ref);
+  router.message(msg(`Response: Success\r\nActionID: ${mb.get('ActionID')}\r\nEventList: start\r\nMessage: Queue status will follow`), ref);
+  router.message(msg('Event: QueueMember\r\nName: x'), ref);
+  t.equal(a.packets.length + b.packets.length, 2, 'only the two responses');
+  t.same(router.stats.dropped, { 'no-owner': 1, foreign: 0 });
+  router.message(msg('Event: QueueMember\r\nName: x'), { server: 'pbx1', id: 0, generation: 2 });
+  t.same(router.stats.dropped, { 'no-owner': 2, foreign: 0 }, 'a new generation of the connection has no list open');
+});
+
+t.test('responses that are not ours, or late, are counted', async (t) => {
+  const { router } = harness();
+  router.message(msg('Response: Success\r\nActionID: amg.zz.1\r\nMessage: late'), EV);
+  router.message(msg('Response: Success\r\nActionID: someone-else'), EV);
+  router.message(msg('Response: Success\r\nMessage: no id'), EV);
+  router.message(msg('Garbage: yes'), EV);
+  t.same(router.stats.dropped, { 'no-owner': 3, foreign: 1 });
+});
+
+t.test('the drop reasons are the metric\'s label values', async (t) => {
+  const { ROUTER_DROP_REASONS } = await import('../../../src/router/router.js');
+  const { UPSTREAM_DROP_REASONS } = await import('../../../src/observability/metrics.js');
+  t.same([...ROUTER_DROP_REASONS], [...UPSTREAM_DROP_REASONS]);
+});
