@@ -109,6 +109,7 @@ async function proxy(): Promise<void> {
   serve({
     rss: () => { gc?.(); gc?.(); return process.memoryUsage().rss; },
     sessions: () => p.fanout.size,
+    cpu: () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; }, // ms of amigate's CPU so far
   });
   process.send!({ ready: true, plain: p.listeners[0]!.address.port, tls: p.listeners[1]!.address.port, web: p.listeners[2]!.address.port, ca: readFileSync(paths.ca, 'utf8') });
 }

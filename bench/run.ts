@@ -103,7 +103,7 @@ async function main(): Promise<void> {
     if (want('fanout')) await fanout(load, sim, paths);
     if (want('userevent')) await userEventFanout(load, paths, print, QUICK);
     if (want('mixed')) await mixed(load, sim, paths);
-    if (want('websocket')) await websocketBench(load, sim, paths[2]!.target, p['web'] as number, print, QUICK);
+    if (want('websocket')) await websocketBench(load, sim, proxy, paths[2]!.target, p['web'] as number, print, QUICK);
     if (want('tunnel')) await tunnelBench(load, paths[2]!.target, paths[3]!.target as Target & { tls: { ca: string } }, print, QUICK);
     if (want('connections')) await connections(load, proxy, paths[3]!);
   } finally {

@@ -12,7 +12,7 @@ interface Caller { call<T>(cmd: string, params?: Record<string, unknown>): Promi
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function websocketBench(load: Caller, sim: Caller, tcp: Target, webPort: number, print: (line?: string) => void, quick: boolean): Promise<void> {
+export async function websocketBench(load: Caller, sim: Caller, proxy: Caller, tcp: Target, webPort: number, print: (line?: string) => void, quick: boolean): Promise<void> {
   const ws = (protocol: 'ami' | 'ami-json'): Target => ({ ...tcp, ws: { url: `ws://127.0.0.1:${webPort}/ws`, protocol } });
   const paths: Array<[string, Target]> = [['TCP plaintext', tcp], ['WebSocket ami', ws('ami')], ['WebSocket ami-json', ws('ami-json')]];
 
@@ -38,14 +38,17 @@ export async function websocketBench(load: Caller, sim: Caller, tcp: Target, web
   const rate = 200;
   print(`## WebSocket: fan-out of ${rate} Newstate events/s for ${fanSeconds} s to N subscribed clients`);
   print('');
-  print('| clients | path | deliveries/s | loss | dropped clients | p50 ms | p99 ms | deliveries / TCP |');
-  print('|---:|---|---:|---:|---:|---:|---:|---:|');
+  print('amigate CPU: the proxy process\'s user+system CPU time during the cell (emit and drain), per 1,000 deliveries: what a delivery costs amigate, apart from the load generator\'s share of the machine.');
+  print('');
+  print('| clients | path | deliveries/s | loss | dropped clients | p50 ms | p99 ms | amigate CPU ms / 1k deliveries | deliveries / TCP |');
+  print('|---:|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const clients of quick ? [10, 100] : [10, 100, 1000]) {
-    const res: Array<{ received: number; dropped: number; p50: number; p99: number; expected: number }> = [];
+    const res: Array<{ received: number; dropped: number; p50: number; p99: number; expected: number; cpuMs: number }> = [];
     for (const [, target] of paths) {
       await load.call('subscribe', { target, clients });
       await sleep(300);
       await load.call('measure-start');
+      const cpu0 = await proxy.call<number>('cpu');
       const { emitted } = await sim.call<{ emitted: number }>('emit', { rate, seconds: fanSeconds });
       let last = -1;
       for (let i = 0; i < 40; i++) {
@@ -55,14 +58,15 @@ export async function websocketBench(load: Caller, sim: Caller, tcp: Target, web
         await sleep(300);
       }
       const r = await load.call<{ received: number; dropped: number; p50: number; p99: number }>('measure-stop');
+      const cpuMs = (await proxy.call<number>('cpu')) - cpu0;
       await load.call('close-all');
       await sleep(300);
-      res.push({ ...r, expected: emitted * clients });
+      res.push({ ...r, expected: emitted * clients, cpuMs });
     }
     paths.forEach(([name], i) => {
       const x = res[i]!;
       const dps = x.received / fanSeconds;
-      print(`| ${clients} | ${name} | ${fmt(dps)} | ${fmt(x.expected - x.received)} | ${x.dropped} | ${x.p50.toFixed(2)} | ${x.p99.toFixed(2)} | ${(x.received / res[0]!.received).toFixed(2)} |`);
+      print(`| ${clients} | ${name} | ${fmt(dps)} | ${fmt(x.expected - x.received)} | ${x.dropped} | ${x.p50.toFixed(2)} | ${x.p99.toFixed(2)} | ${x.received > 0 ? ((x.cpuMs * 1000) / x.received).toFixed(1) : '-'} | ${(x.received / res[0]!.received).toFixed(2)} |`);
     });
   }
   print('');
