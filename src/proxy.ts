@@ -18,8 +18,7 @@ import type { Connector } from './upstream/connector.js';
 import { Listener, type ListenerTls } from './downstream/listener.js';
 import { HttpFront } from './downstream/http-front.js';
 import type { HttpMount } from './downstream/http-mount.js';
-import { WebSocketFront } from './downstream/websocket-front.js';
-import { ConsoleFront } from './downstream/console-front.js';
+import { webSocketMounts } from './downstream/websocket-front.js';
 import { AmiHttpMount } from './downstream/ami-http-mount.js';
 import type { HttpTransport } from './downstream/http-transport.js';
 import { AmiSession } from './session/session.js';
@@ -265,10 +264,17 @@ export class Proxy {
   /** The front ends an HTTP listener serves, in the order they are tried. */
   private async httpMounts(l: ListenerConfig): Promise<HttpMount[]> {
     const h = l.http!;
-    const mounts: HttpMount[] = [];
+    const general = () => this.config.general;
     // WebSocket and console first: each claims only its own paths.
-    if (l.websocket) mounts.push(this.webSocketMount(l, l.websocket));
-    if (l.console && l.websocket) mounts.push(await ConsoleFront.load(l.websocket.path));
+    const mounts = await webSocketMounts(l, {
+      limits: () => ({ maxQueueBytes: general().maxqueuebytes, maxLineBytes: general().maxlinebytes, maxHeaders: general().maxheaders }),
+      admit: () => this.registry.unauthenticated < general().authlimit,
+      open: (transport, conn) => this.openWebSocketSession(transport, conn),
+      onRejected: (reason, remote) => {
+        this.metrics.connectionRejected(l.name, reason);
+        this.audit.connectionRejected({ remote, listener: l.name, reason });
+      },
+    });
     const ami = new AmiHttpMount({
       listener: l.name, httpTimeoutSeconds: h.httptimeout, maxSessions: h.maxhttpsessions, realm: h.realm,
       allowGet: h.allowget, serverName: h.servername, maxBodyBytes: h.maxbodybytes,
@@ -288,24 +294,6 @@ export class Proxy {
     this.observer.opened(id, conn);
     session.start();
     return session;
-  }
-
-  /** AMI over WebSocket on an HTTP listener: sessions like TCP ones, on a WebSocketTransport. */
-  private webSocketMount(l: ListenerConfig, settings: NonNullable<ListenerConfig['websocket']>): WebSocketFront {
-    const general = () => this.config.general;
-    return new WebSocketFront({
-      settings,
-      tls: l.tls !== undefined,
-      serverName: l.http?.servername ?? '',
-      limits: () => ({ maxQueueBytes: general().maxqueuebytes, maxLineBytes: general().maxlinebytes, maxHeaders: general().maxheaders }),
-      // authlimit as on TCP: the HTTP connection was admitted without it (it is no session yet).
-      admit: () => this.registry.unauthenticated < general().authlimit,
-      open: (transport, conn) => this.openWebSocketSession(transport, conn),
-      onRejected: (reason, remote) => {
-        this.metrics.connectionRejected(l.name, reason);
-        this.audit.connectionRejected({ remote, listener: l.name, reason });
-      },
-    });
   }
 
   /** A WebSocket session: an AMI session like a TCP one (counted for authlimit), on its transport. */

@@ -16,6 +16,8 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ConnectionInfo } from '../session/services.js';
 import type { WebSocketListenerConfig } from '../config/websocket-schema.js';
+import type { ListenerConfig } from '../config/listener-schema.js';
+import { ConsoleFront } from './console-front.js';
 import { errorPage, headText } from '../http/response.js';
 import { OriginCheck } from '../http/origin.js';
 import { SUBPROTOCOLS, type DecodeLimits, type Subprotocol } from './websocket-codec.js';
@@ -99,6 +101,18 @@ export class WebSocketFront implements HttpMount {
     });
     return true;
   }
+}
+
+/**
+ * The mounts `websocket` and `console` give an HTTP listener: the endpoint
+ * (unless websocket.enabled is false) and the console on it. `hooks` are the
+ * proxy's: limits, authlimit, session creation, refusal accounting.
+ */
+export async function webSocketMounts(l: ListenerConfig, hooks: Omit<WebSocketFrontOptions, 'settings' | 'tls' | 'serverName'>): Promise<HttpMount[]> {
+  if (l.websocket === undefined) return [];
+  const mounts: HttpMount[] = [new WebSocketFront({ settings: l.websocket, tls: l.tls !== undefined, serverName: l.http?.servername ?? '', ...hooks })];
+  if (l.console) mounts.push(await ConsoleFront.load(l.websocket.path));
+  return mounts;
 }
 
 /** The first of the client's subprotocols that amigate speaks (the client lists them by preference). */
