@@ -7,7 +7,9 @@
 // (.ci/run installs chromium).
 
 import t, { type Test } from 'tap';
-import { access } from 'node:fs/promises';
+import { access, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { startProxy, type ProxyHarness } from '../../helpers/start-proxy.js';
 
@@ -17,14 +19,25 @@ const XSS = '<img src=x onerror="window.__xss=1">';
 async function launch(t: Test): Promise<Browser | undefined> {
   try {
     await access(CHROMIUM);
+    // A fresh profile of our own, removed only after the browser is gone (tap's
+    // fixture dir is removed at teardown, possibly under a running browser).
+    const profile = await mkdtemp(join(tmpdir(), 'amigate-chromium-'));
     const browser = await puppeteer.launch({
       executablePath: CHROMIUM,
       headless: true,
-      userDataDir: t.testdir(),
+      // DevTools over a pipe: the browser exits when this process does, even if it is killed.
+      pipe: true,
+      userDataDir: profile,
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'],
       timeout: 60000,
     });
-    t.teardown(() => browser.close());
+    t.teardown(async () => {
+      const proc = browser.process();
+      await Promise.race([browser.close(), new Promise((r) => setTimeout(r, 5000))]).catch(() => undefined);
+      // Never leave a browser behind, whatever close() did.
+      if (proc && proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+      await rm(profile, { recursive: true, force: true });
+    });
     return browser;
   } catch (err) {
     if (process.env['CI'] === 'true') throw new Error(`no browser could start under CI (${CHROMIUM}): ${(err as Error).message}`);
