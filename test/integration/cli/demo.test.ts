@@ -93,7 +93,9 @@ t.test('the printed curl lines log in over HTTPS and poll events', async (t) => 
   const login = await sh(lines[0]!);
   t.match(login, /^Response: Success\r\nMessage: Authentication accepted\r\n/, 'logged in over HTTPS');
   let events = '';
-  for (let i = 0; i < 10 && !/Event: Newchannel\r\n/.test(events); i++) events += await sh(lines[1]!);
+  // Poll until a call starts after the login (the generator may be inside a call when it logs in), bounded.
+  const until = Date.now() + 20000;
+  for (let i = 0; i < 200 && Date.now() < until && !/Event: Newchannel\r\n/.test(events); i++) events += await sh(lines[1]!);
   t.match(events, /^Response: Success\r\nMessage: Waiting for Event completed\.\r\n/);
   t.match(events, /Event: Newchannel\r\n/, 'generated call events through waitevent');
   await service.close('test');
