@@ -16,6 +16,8 @@ COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY config/amigate.example.yaml ./config/amigate.example.yaml
+# The web console (listeners[].console: true) is served from these static files.
+COPY console ./console
 # Dev certificates are made on first start into /certs (a volume), never baked in.
 RUN mkdir -p /certs && chown node:node /certs
 USER node

@@ -127,6 +127,7 @@ async function proxy(): Promise<void> {
     listeners: [
       { name: 'plain', bindaddr: '127.0.0.1', port: 0 },
       { name: 'tls', bindaddr: '127.0.0.1', port: 0, tls: { certfile: paths.server, privatekey: paths.serverKey } },
+      { name: 'web', protocol: 'http', bindaddr: '127.0.0.1', port: 0 }, // WebSocket at /ws (bench/websocket.ts)
     ],
     upstreams: [{ name: 'sim', host: '127.0.0.1', port: simPort, username: BENCH_USER.name, secret: BENCH_USER.secret, connections: 2 }],
     log: { file: logFile, auditactions },
@@ -168,7 +169,7 @@ async function proxy(): Promise<void> {
       return { bytes: size, actionRecords };
     },
   });
-  process.send!({ ready: true, plain: p.listeners[0]!.address.port, tls: p.listeners[1]!.address.port, ca: readFileSync(paths.ca, 'utf8') });
+  process.send!({ ready: true, plain: p.listeners[0]!.address.port, tls: p.listeners[1]!.address.port, web: p.listeners[2]!.address.port, ca: readFileSync(paths.ca, 'utf8') });
 }
 
 async function load(): Promise<void> {

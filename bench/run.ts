@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --only rtt,stall,fanout,userevent,mixed,connections,parser,tunnel,filter,scope]`
+// `npm run bench [-- --quick] [-- --only rtt,stall,fanout,userevent,mixed,connections,parser,tunnel,filter,scope,websocket]`
 //
 // Runs every path in the same run, interleaved per scenario:
 //   (a) direct     clients -> simulated Asterisk
@@ -25,6 +25,7 @@ import { goals } from './scenarios/goals.js';
 import { stall } from './scenarios/stall.js';
 import type { Target } from './lib/light-client.js';
 import { tunnelBench } from './tunnel.js';
+import { websocketBench } from './websocket.js';
 import { userEventFanout } from './userevent.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -126,6 +127,7 @@ async function main(): Promise<void> {
     if (want('mixed')) await mixed(load, sim, paths);
     if (want('connections')) await connections(load, proxy, key('f'));
     if (want('tunnel')) await tunnelBench(load, key('c').target, key('f').target as Target & { tls: { ca: string } }, print, QUICK);
+    if (want('websocket')) await websocketBench(load, sim, proxy, key('c').target, p['web'] as number, print, QUICK);
   } finally {
     if (prof.length > 0) await proxy.call('exit').catch(() => undefined);
     await sleep(prof.length > 0 ? 500 : 0);

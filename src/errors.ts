@@ -72,6 +72,11 @@ export class TlsError extends AmigateError {
   }
 }
 
+/** A file amigate ships (the web console's console/ folder) is missing from the installation. */
+export class PackageFileMissingError extends AmigateError {
+  constructor(message: string) { super('AMIGATE_ERR_PACKAGE_FILE_MISSING', message); }
+}
+
 /** A command-line usage error. */
 export class UsageError extends AmigateError {
   constructor(message: string) { super('AMIGATE_ERR_USAGE', message); }

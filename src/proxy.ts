@@ -17,9 +17,11 @@ import type { Connector } from './upstream/connector.js';
 import { Listener, type ListenerTls } from './downstream/listener.js';
 import { HttpFront } from './downstream/http-front.js';
 import type { HttpMount } from './downstream/http-mount.js';
+import { webSocketMounts } from './downstream/websocket-front.js';
 import { AmiHttpMount } from './downstream/ami-http-mount.js';
 import type { HttpTransport } from './downstream/http-transport.js';
 import { AmiSession } from './session/session.js';
+import type { Transport } from './session/context.js';
 import { Session } from './downstream/session.js';
 import type { ConnectionInfo, Decision, SessionHandle, SessionObservation, SessionServices, SessionUser } from './session/services.js';
 import { SessionRegistry } from './session/registry.js';
@@ -191,7 +193,7 @@ export class Proxy {
     const tlsFiles = await loadAllListenerTls(this.config);
     this.cluster.start();
     for (const l of this.config.listeners) {
-      const front = l.http ? new HttpFront({ serverName: l.http.servername, mounts: this.httpMounts(l) }) : undefined;
+      const front = l.http ? new HttpFront({ serverName: l.http.servername, mounts: await this.httpMounts(l) }) : undefined;
       if (front) this.httpFronts.set(l.name, front);
       const listener = new Listener({
         name: l.name,
@@ -301,8 +303,19 @@ export class Proxy {
   // --- sessions ---------------------------------------------------------------
 
   /** The front ends an HTTP listener serves, in the order they are tried. */
-  private httpMounts(l: ListenerConfig): HttpMount[] {
+  private async httpMounts(l: ListenerConfig): Promise<HttpMount[]> {
     const h = l.http!;
+    const general = () => this.config.general;
+    // WebSocket and console first: each claims only its own paths.
+    const mounts = await webSocketMounts(l, {
+      limits: () => ({ maxQueueBytes: general().maxqueuebytes, maxLineBytes: general().maxlinebytes, maxHeaders: general().maxheaders }),
+      admit: (remote) => this.preAuth.take(remote),
+      open: (transport, conn) => this.openWebSocketSession(transport, conn),
+      onRejected: (reason, remote) => {
+        this.metrics.connectionRejected(l.name, reason);
+        this.audit.connectionRejected({ remote, listener: l.name, reason });
+      },
+    });
     const ami = new AmiHttpMount({
       listener: l.name, httpTimeoutSeconds: h.httptimeout, maxSessions: h.maxhttpsessions, realm: h.realm,
       allowGet: h.allowget, serverName: h.servername, maxBodyBytes: h.maxbodybytes,
@@ -311,7 +324,7 @@ export class Proxy {
       digestSecret: (username) => this.logins.digestSecret(username),
     });
     this.amiHttp.set(l.name, ami);
-    return [ami, ...(this.extraHttpMounts?.(l) ?? [])];
+    return [...mounts, ami, ...(this.extraHttpMounts?.(l) ?? [])];
   }
 
   /** A session core for an HTTP session: counted with every other session, but not for authlimit (AMI sockets only). */
@@ -322,6 +335,16 @@ export class Proxy {
     this.observer.opened(id, conn);
     session.start();
     return session;
+  }
+
+  /** A WebSocket session: an AMI session like a TCP one (counted for authlimit), on its transport. */
+  private openWebSocketSession(transport: Transport, conn: ConnectionInfo): void {
+    if (this.closing) { transport.destroy(); return; }
+    const id = ++this.nextSessionId;
+    const session = new AmiSession(id, this.services, conn, transport);
+    this.registry.add(session);
+    this.observer.opened(id, conn);
+    session.start();
   }
 
   private onConnection(socket: Duplex, conn: ConnectionInfo): void {
@@ -406,7 +429,7 @@ function auditOptions(log: LogConfig): AuditOptions {
  */
 function restartOnlyChanges(a: Config, b: Config): string[] {
   const out: string[] = [];
-  const addr = (c: Config) => JSON.stringify(c.listeners.map((l) => [l.name, l.protocol, l.bindaddr, l.port, l.http]));
+  const addr = (c: Config) => JSON.stringify(c.listeners.map((l) => [l.name, l.protocol, l.bindaddr, l.port, l.http, l.websocket, l.console]));
   if (addr(a) !== addr(b)) out.push('listeners');
   if (JSON.stringify(a.upstreams) !== JSON.stringify(b.upstreams)) out.push('upstreams');
   if (JSON.stringify(a.admin) !== JSON.stringify(b.admin)) out.push('admin');

@@ -5,12 +5,15 @@
 
 import net from 'node:net';
 import tls from 'node:tls';
+import { WsLightClient } from './ws-light-client.js';
 
 export interface Target {
   port: number;
   tls?: { ca: string } | undefined;
   user: string;
   secret: string;
+  /** Over amigate's WebSocket endpoint instead (bench/websocket.ts): `port` is unused. */
+  ws?: { url: string; protocol: 'ami' | 'ami-json' } | undefined;
 }
 
 const BANNER_END = '\r\n';
@@ -52,6 +55,7 @@ export class LightClient {
 
   /** Connect, read the banner, log in (Events on or off). */
   static async login(t: Target, events: boolean): Promise<LightClient> {
+    if (t.ws) return await WsLightClient.login({ ...t.ws, user: t.user, secret: t.secret }, events) as unknown as LightClient;
     const c = await LightClient.connect(t);
     await c.action(`Action: Login\r\nUsername: ${t.user}\r\nSecret: ${t.secret}\r\nEvents: ${events ? 'on' : 'off'}\r\n`, 'login');
     return c;

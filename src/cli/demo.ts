@@ -7,6 +7,9 @@
 //                [--sim-port 15038] [--events-per-second 2] [--dir certs/dev]
 //                [--log-level warn]
 //
+// The HTTPS listener serves AMI over HTTP, AMI over WebSocket at /ws and the
+// web console at /console (docs/websocket.md).
+//
 // Port 0 picks a free port (the printed lines show the real ones); the test
 // of the demo uses that and a temporary --dir.
 
@@ -66,7 +69,7 @@ general: { authtimeout: 30 }
 listeners:
   - { name: tls, bindaddr: 127.0.0.1, port: ${ports.tls}, tls: { certfile: ${dir}/server.crt, privatekey: ${dir}/server.key } }
   - { name: plain, bindaddr: 127.0.0.1, port: ${ports.plain} }
-  - { name: web, protocol: http, bindaddr: 127.0.0.1, port: ${ports.https}, tls: { certfile: ${dir}/server.crt, privatekey: ${dir}/server.key }, allowget: false }
+  - { name: web, protocol: http, bindaddr: 127.0.0.1, port: ${ports.https}, tls: { certfile: ${dir}/server.crt, privatekey: ${dir}/server.key }, allowget: false, console: true }
 upstreams:
   - { name: sim, host: 127.0.0.1, port: ${sim.port}, username: amigate, secret: ${upstreamSecret}, connections: 2 }
 admin: { bindaddr: 127.0.0.1, port: ${ports.admin} }
@@ -99,6 +102,7 @@ amigate demo is running (Ctrl-C stops it)
   amigate TLS listener    127.0.0.1:${tlsPort}    certificate from ${dir} (CA: ${dir}/ca.crt)
   amigate plain listener  127.0.0.1:${plainPort}    (loopback only)
   amigate HTTPS listener  https://localhost:${httpsPort}/rawman  /mxml  /manager  /arawman ...  (AMI over HTTP)
+  amigate WebSocket       wss://localhost:${httpsPort}/ws  (ami, ami-json)   web console: https://localhost:${httpsPort}/console
   metrics and health      http://127.0.0.1:${proxy.adminPort}/metrics  /healthz  /readyz
 
   user: demo   secret: ${demoSecret}
@@ -115,6 +119,9 @@ Or over HTTPS (cookie session; state-changing actions only by POST on this liste
   ${curl} -c ${jar} -d action=login -d username=demo -d secret=${demoSecret} https://localhost:${httpsPort}/rawman
 then poll for events (repeat it):
   ${curl} -b ${jar} 'https://localhost:${httpsPort}/rawman?action=waitevent&timeout=20'
+
+Web console (log in as demo; the browser warns about the demo CA unless you import ${dir}/ca.crt):
+  https://localhost:${httpsPort}/console
 `);
   return {
     close: async (reason) => {

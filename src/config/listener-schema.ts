@@ -5,6 +5,9 @@
 // variants; other front ends such as WebSocket mount on the same listener).
 // The keys that only make sense for HTTP have no schema default, so
 // listeners.ts can refuse them on an AMI listener and fill them in for HTTP.
+// The WebSocket and console keys have their own file (websocket-schema.ts).
+
+import { CONSOLE_SCHEMA, WEBSOCKET_SCHEMA, type WebSocketListenerConfig } from './websocket-schema.js';
 
 export interface ListenerTlsConfig {
   /** Absolute path of the PEM certificate (chain). */
@@ -50,6 +53,10 @@ export interface ListenerConfig {
   readonly insecure: boolean;
   /** Set exactly when protocol is 'http'. */
   readonly http: HttpListenerConfig | undefined;
+  /** AMI over WebSocket: set when protocol is 'http' and websocket.enabled (the default). */
+  readonly websocket: WebSocketListenerConfig | undefined;
+  /** The web console at /console (protocol http only). @default false */
+  readonly console: boolean;
 }
 
 /**
@@ -97,5 +104,7 @@ export const LISTENER_SCHEMA: Schema = {
     servername: { type: 'string', pattern: '^[ -~]*$', description: `protocol: http only. Server: header value; '' leaves it out (http.conf servername); default '${D.http.servername}'.` },
     maxhttpsessions: { type: 'integer', minimum: 1, maximum: 1000000, description: `protocol: http only. HTTP sessions (cookie and digest) kept at once on this listener; default ${D.http.maxhttpsessions}.` },
     maxbodybytes: { type: 'integer', minimum: 1024, maximum: 1048576, description: `protocol: http only. Bytes of a request body; more gets 413; default ${D.http.maxbodybytes}.` },
+    websocket: WEBSOCKET_SCHEMA,
+    console: CONSOLE_SCHEMA,
   },
 };

@@ -6,6 +6,7 @@
 
 import { isIP } from 'node:net';
 import { cipherListProblem } from '../tls/listener-tls.js';
+import { resolveWebSocket } from './websocket-schema.js';
 import { HTTP_LISTENER_KEYS, LISTENER_DEFAULTS, type HttpListenerConfig, type ListenerConfig } from './listener-schema.js';
 
 type Path = ReadonlyArray<string | number>;
@@ -61,6 +62,7 @@ export function resolveListeners(list: Json[], ctx: ListenerLoadContext): Listen
       } : undefined,
       insecure: l['insecure'] as boolean,
       http: httpSettings(l, protocol, at, ctx),
+      ...resolveWebSocket(l, protocol, at, ctx),
     });
   });
   return out;

@@ -13,6 +13,9 @@ import { run as demo } from '../../../src/cli/demo.js';
 import { run as client } from '../../../src/cli/client.js';
 import type { CliIo, Service } from '../../../src/cli/types.js';
 import { waitUntil } from '../../helpers/start-proxy.js';
+import { wsConnect } from '../../helpers/ws-client.js';
+import https from 'node:https';
+import { readFile } from 'node:fs/promises';
 
 function io(): { io: CliIo; out: () => string; stdin: PassThrough } {
   const stdout = new PassThrough();
@@ -52,6 +55,32 @@ t.test('the printed client command logs in over TLS and receives events', async 
   await service.close('test');
 });
 
+t.test('the printed console URL serves the console, and its WebSocket logs the demo user in', async (t) => {
+  const dir = join(t.testdir({}), 'certs');
+  const d = io();
+  const service = await demo(['--tls-port', '0', '--plain-port', '0', '--https-port', '0', '--admin-port', '0', '--sim-port', '0',
+    '--events-per-second', '0', '--dir', dir, '--log-level', 'error'], d.io) as Service;
+  t.teardown(() => service.close('test'));
+  const url = /^ *(https:\/\/localhost:\d+\/console)$/m.exec(d.out())?.[1];
+  t.ok(url, 'a console URL is printed');
+  const secret = /user: demo +secret: (\S+)/.exec(d.out())![1]!;
+  const ca = await readFile(join(dir, 'ca.crt'));
+  const page = await new Promise<{ status: number; csp: string | undefined }>((resolve, reject) => {
+    https.get(url!, { ca }, (res) => {
+      res.resume();
+      resolve({ status: res.statusCode ?? 0, csp: res.headers['content-security-policy'] as string | undefined });
+    }).on('error', reject);
+  });
+  t.equal(page.status, 200);
+  t.match(page.csp, /script-src 'self'/);
+  const ws = await wsConnect(t, url!.replace(/^https/, 'wss').replace(/\/console$/, '/ws'), { protocols: 'ami-json', ca, rejectUnauthorized: true });
+  await ws.waitFor(() => true);
+  ws.action({ Action: 'Login', Username: 'demo', Secret: secret });
+  await ws.waitFor((f) => f.includes('Authentication accepted'), 10000);
+  t.pass('logged in over wss with the demo CA');
+  await service.close('test');
+});
+
 t.test('the printed curl lines log in over HTTPS and poll events', async (t) => {
   const dir = join(t.testdir({}), 'certs');
   const d = io();
@@ -64,7 +93,9 @@ t.test('the printed curl lines log in over HTTPS and poll events', async (t) => 
   const login = await sh(lines[0]!);
   t.match(login, /^Response: Success\r\nMessage: Authentication accepted\r\n/, 'logged in over HTTPS');
   let events = '';
-  for (let i = 0; i < 10 && !/Event: Newchannel\r\n/.test(events); i++) events += await sh(lines[1]!);
+  // Poll until a call starts after the login (the generator may be inside a call when it logs in), bounded.
+  const until = Date.now() + 20000;
+  for (let i = 0; i < 200 && Date.now() < until && !/Event: Newchannel\r\n/.test(events); i++) events += await sh(lines[1]!);
   t.match(events, /^Response: Success\r\nMessage: Waiting for Event completed\.\r\n/);
   t.match(events, /Event: Newchannel\r\n/, 'generated call events through waitevent');
   await service.close('test');
