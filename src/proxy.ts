@@ -29,14 +29,15 @@ import { LoginService, sessionUser } from './session/services/login.js';
 import { PolicyService } from './session/services/policy.js';
 import { ForwardingService } from './session/services/forwarding.js';
 import { PreAuthSlots } from './downstream/preauth-slots.js';
-import type { Config, ListenerConfig, LogConfig } from './config/schema.js';
+import type { Config, ListenerConfig } from './config/schema.js';
 import { loadAllListenerTls } from './tls/listener-tls.js';
 import { UserStore } from './auth/user-store.js';
 import { LoginThrottle, certificateMatches } from './auth/authenticator.js';
 import { ActionPrivilegeTable } from './policy/action-privileges.js';
-import { compileLinearRegex } from './policy/linear-regex.js';
+import { auditOptions } from './observability/audit-options.js';
+import { restartOnlyChanges, sameUserEntry } from './config/config-diff.js';
 import { createLogger, logFileOf } from './observability/logger.js';
-import { Audit, type AuditOptions } from './observability/audit.js';
+import { Audit } from './observability/audit.js';
 import { Metrics } from './observability/metrics.js';
 import { SessionObserver } from './observability/session-observer.js';
 import { startAdminServer, type AdminServer } from './observability/http.js';
@@ -291,7 +292,7 @@ export class Proxy {
       if (!s.user) continue;
       const rec = users.get(s.user.name);
       if (!rec) { s.end('user-removed'); continue; }
-      if (sameEntry(prev, next, s.user.name)) { s.updateUser(this.scoped(sessionUser(rec))); continue; }
+      if (sameUserEntry(prev, next, s.user.name)) { s.updateUser(this.scoped(sessionUser(rec))); continue; }
       // A changed user: the new rules apply to this session too, or it ends (general.reloadsessions).
       if (next.general.reloadsessions === 'close') s.end('user-changed');
       else if (!rec.acl.allows(s.conn.remoteAddress) || (rec.certificate && !certificateMatches(rec.certificate, s.conn.tls))) s.end('user-changed');
@@ -402,39 +403,6 @@ export class Proxy {
     const ev = AmiMessage.from([['Event', ready ? 'AmigateUpstreamUp' : 'AmigateUpstreamDown'], ['Privilege', 'system,all'], ['Server', server]]);
     if (!this.closing) this.fanout.publish(ev, server, undefined);
   }
-}
-
-/** Is a user's entry the same in both configs (names are case-insensitive)? */
-function sameEntry(a: Config, b: Config, name: string): boolean {
-  const entry = (c: Config) => {
-    const key = Object.keys(c.users).find((k) => k.toLowerCase() === name.toLowerCase());
-    return key === undefined ? undefined : JSON.stringify(c.users[key]);
-  };
-  return entry(a) === entry(b);
-}
-
-/** The audit settings of `log:`; applied at start and on every reload. */
-function auditOptions(log: LogConfig): AuditOptions {
-  return {
-    sensitive: log.sensitive.map((src) => compileLinearRegex(src, { ignoreCase: true })),
-    headers: log.auditheaders ?? undefined,
-    actions: log.auditactions,
-  };
-}
-
-/**
- * Keys a reload cannot apply to a running process (docs/operations.md): listener
- * addresses, protocols and HTTP settings, added or removed listeners, upstreams, the admin port and the log
- * output. Listed so the operator is told, not silently ignored.
- */
-function restartOnlyChanges(a: Config, b: Config): string[] {
-  const out: string[] = [];
-  const addr = (c: Config) => JSON.stringify(c.listeners.map((l) => [l.name, l.protocol, l.bindaddr, l.port, l.http, l.websocket, l.console]));
-  if (addr(a) !== addr(b)) out.push('listeners');
-  if (JSON.stringify(a.upstreams) !== JSON.stringify(b.upstreams)) out.push('upstreams');
-  if (JSON.stringify(a.admin) !== JSON.stringify(b.admin)) out.push('admin');
-  for (const k of ['level', 'file', 'pretty'] as const) if (a.log[k] !== b.log[k]) out.push(`log.${k}`);
-  return out;
 }
 
 export async function createProxy(config: Config, opts: ProxyOptions = {}): Promise<Proxy> {
