@@ -60,10 +60,18 @@ t.test('a destination that stops taking writes: bounded buffer, dropped lines co
     await delay(5);
     if (reports.length === 0 && f.bufferedBytes === 0) f.write(line(-1)); // a write after recovery triggers the report
   }
-  await f.drained();
-  for (let n = 1; n > 0;) {
-    try { n = readSync(reader, buf, 0, buf.length, null); text += buf.toString('latin1', 0, n); } catch { n = 0; }
-  }
+  // Keep reading while the last batch drains: a write in flight may be blocked
+  // on the full pipe, and only this reader can unblock it.
+  let drained = false;
+  const done = f.drained().then(() => { drained = true; });
+  const readAvailable = () => {
+    for (let n = 1; n > 0;) {
+      try { n = readSync(reader, buf, 0, buf.length, null); text += buf.toString('latin1', 0, n); } catch { n = 0; }
+    }
+  };
+  for (let i = 0; i < 4000 && !drained; i++) { readAvailable(); await delay(5); }
+  await done;
+  readAvailable();
   closeSync(reader);
   await f.stop();
   const got = numbers(text).filter((n) => n >= 0);
