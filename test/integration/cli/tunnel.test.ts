@@ -6,7 +6,6 @@
 
 import t, { type Test } from 'tap';
 import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { X509Certificate } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -15,8 +14,8 @@ import { run as tunnel } from '../../../src/cli/tunnel.js';
 import type { CliIo, Service } from '../../../src/cli/types.js';
 import { startProxy, waitUntil, type ProxyHarness } from '../../helpers/start-proxy.js';
 import { makeTestCerts, type TestCerts } from '../../helpers/certs.js';
+import { AmiClient, AsteriskManager } from '../../helpers/third-party-clients.js';
 
-const require = createRequire(import.meta.url);
 const loader = process.execArgv.filter((a) => a.includes('@tapjs/typescript') || a === '--enable-source-maps');
 
 function io(): { io: CliIo; out: () => string; err: () => string } {
@@ -49,12 +48,6 @@ async function gate(t: Test): Promise<{ h: ProxyHarness; certs: TestCerts }> {
   return { h, certs };
 }
 
-type Manager = {
-  on(ev: string, cb: (e: Record<string, string>) => void): void;
-  action(a: Record<string, string>, cb: (err: unknown, res: Record<string, string>) => void): void;
-  disconnect(): void;
-};
-
 t.test('asterisk-manager through the tunnel to a TLS listener', async (t) => {
   const { h, certs } = await gate(t);
   const d = io();
@@ -63,7 +56,6 @@ t.test('asterisk-manager through the tunnel to a TLS listener', async (t) => {
   const [port] = printedPorts(d.out());
   t.ok(port, 'the local port is printed');
 
-  const AsteriskManager = require('asterisk-manager') as (port: number, host: string, user: string, secret: string, events: boolean) => Manager;
   const events: Array<Record<string, string>> = [];
   const ami = AsteriskManager(port!, '127.0.0.1', 'crm', 'crmpw', true);
   t.teardown(() => ami.disconnect());
@@ -112,12 +104,6 @@ t.test('asterisk-ami-client through a tunnels file to an mTLS listener with a ce
   t.equal(ports.length, 2, 'both tunnels listen');
   t.match(d.out(), /-> 127\.0\.0\.1:\d+ \(TLS, client certificate, name localhost\)/, 'the mTLS tunnel says it presents a certificate');
 
-  const AmiClient = require('asterisk-ami-client') as new (o: Record<string, unknown>) => {
-    connect(u: string, s: string, o: Record<string, unknown>): Promise<unknown>;
-    action(m: Record<string, string>, promisable: boolean): Promise<Record<string, string>>;
-    on(ev: string, cb: (e: Record<string, string>) => void): void;
-    disconnect(): void;
-  };
   const client = new AmiClient({ reconnect: false, keepAlive: false, emitEventsByTypes: true });
   const events: Array<Record<string, string>> = [];
   client.on('event', (e) => events.push(e));

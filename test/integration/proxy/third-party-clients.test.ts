@@ -3,20 +3,13 @@
 // with its events.
 
 import t from 'tap';
-import { createRequire } from 'node:module';
 import { startProxy } from '../../helpers/start-proxy.js';
+import { AmiClient, AsteriskManager } from '../../helpers/third-party-clients.js';
 
-const require = createRequire(import.meta.url);
 const users = { crm: { secret: 'crmpw', read: 'all', write: 'call,reporting,originate,command,system' } };
 
 t.test('asterisk-manager', async (t) => {
   const h = await startProxy(t, { users });
-  const AsteriskManager = require('asterisk-manager') as (port: number, host: string, user: string, secret: string, events: boolean) => {
-    on(ev: string, cb: (e: Record<string, string>) => void): void;
-    action(a: Record<string, string>, cb: (err: unknown, res: Record<string, string>) => void): void;
-    disconnect(): void;
-    isConnected(): boolean;
-  };
   const events: Array<Record<string, string>> = [];
   const ami = AsteriskManager(h.port, '127.0.0.1', 'crm', 'crmpw', true);
   t.teardown(() => ami.disconnect());
@@ -44,12 +37,6 @@ t.test('asterisk-manager', async (t) => {
 
 t.test('asterisk-ami-client', async (t) => {
   const h = await startProxy(t, { users });
-  const AmiClient = require('asterisk-ami-client') as new (o: Record<string, unknown>) => {
-    connect(u: string, s: string, o: Record<string, unknown>): Promise<unknown>;
-    action(m: Record<string, string>, promisable: boolean): Promise<Record<string, string>>;
-    on(ev: string, cb: (e: Record<string, string>) => void): void;
-    disconnect(): void;
-  };
   const client = new AmiClient({ reconnect: false, keepAlive: false, emitEventsByTypes: true });
   const events: Array<Record<string, string>> = [];
   client.on('event', (e) => events.push(e));
