@@ -2,7 +2,8 @@
 // CLI entry: the only file that reads process.argv, installs signal handlers
 // and calls process.exit. Each subcommand lives in its own module under
 // src/cli/ and exports `run(args, io)`; long-running ones return a Service
-// that main stops on SIGINT/SIGTERM (and reloads on SIGHUP).
+// that main stops on SIGINT/SIGTERM (a second one hurries the stop) and
+// reloads on SIGHUP.
 
 import { AmigateError } from './errors.js';
 import type { CliIo, CliResult, Service } from './cli/types.js';
@@ -47,7 +48,8 @@ function supervise(service: Service): Promise<number> {
   return new Promise((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {
-      if (stopping) return;
+      // A second signal while stopping: skip what may be skipped (the drain's ready delay).
+      if (stopping) { service.hurry?.(signal); return; }
       stopping = true;
       service.close(signal).then(() => resolve(0), (err: unknown) => {
         process.stderr.write(`amigate: error while stopping: ${String(err)}\n`);

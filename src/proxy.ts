@@ -3,8 +3,8 @@
 // plus session/registry.ts and observability/session-observer.ts) into one
 // SessionServices, the router into fan-out, upstream state into audit and
 // metrics. start() opens upstreams, listeners and the admin port; close()
-// drains in Asterisk's order (stop accepting, finish in-flight actions up to a
-// deadline, Event: Shutdown to system readers, close).
+// runs the drain (drain.ts: not ready first, then stop accepting, finish
+// in-flight actions up to a deadline, Event: Shutdown to system readers, close).
 
 import type { Duplex } from 'node:stream';
 import type pino from 'pino';
@@ -42,6 +42,7 @@ import { Metrics } from './observability/metrics.js';
 import { SessionObserver } from './observability/session-observer.js';
 import { startAdminServer, type AdminServer } from './observability/http.js';
 import { TenantScopes } from './scope/tenant-scopes.js';
+import { Drain } from './drain.js';
 
 export interface ProxyOptions {
   logger?: pino.Logger;
@@ -82,8 +83,8 @@ export class Proxy {
   private readonly startedAt = Date.now();
   private lastReloadAt = Date.now();
   private booted: { uptime: number; lastReload: number; at: number } | undefined;
-  private readonly drainTimeoutMs: number;
-  private closing = false;
+  private readonly drainTimeoutMs: number | undefined;
+  private readonly drain: Drain;
   /** The logger was made here (no opts.logger): close() also writes out and closes its file. */
   private readonly ownsLogger: boolean;
 
@@ -94,7 +95,16 @@ export class Proxy {
     this.metrics = new Metrics({ listeners: config.listeners.map((l) => l.name), upstreams: config.upstreams.map((u) => u.name) });
     this.audit = new Audit(this.logger, auditOptions(config.log));
     this.users = new UserStore(config);
-    this.drainTimeoutMs = opts.drainTimeoutMs ?? config.general.draintimeout;
+    this.drainTimeoutMs = opts.drainTimeoutMs;
+    this.drain = new Drain({
+      logger: this.logger, listeners: this.listeners, sessions: () => this.sessions.values(), httpFronts: () => this.httpFronts.values(),
+      readyDelaySeconds: () => this.config.general.drainreadydelay,
+      drainTimeoutMs: () => this.drainTimeoutMs ?? this.config.general.draintimeout,
+      pendingActions: () => this.router.pendingCount,
+      closeUpstreams: () => this.cluster.close(),
+      closeAdmin: async () => { await this.admin?.close(); },
+      stopped: async () => { if (this.ownsLogger) await logFileOf(this.logger)?.stop(); },
+    });
     this.extraHttpMounts = opts.httpMounts;
     this.scopes = new TenantScopes(config); // [scope]
     this.fanout.scopeGate = this.scopes; // [scope]
@@ -137,6 +147,9 @@ export class Proxy {
       logLinesDropped: logFileOf(this.logger)?.dropped,
     }));
   }
+
+  /** Listeners refuse new connections from the second phase of a stop on. */
+  private get closing(): boolean { return !this.drain.accepting; }
 
   /** The live sessions by id (the drain, reload, and tests read it). */
   private get sessions(): Map<number, SessionHandle> { return this.registry.sessions; }
@@ -226,10 +239,12 @@ export class Proxy {
         host: this.config.admin.bindaddr,
         port: this.config.admin.port,
         metrics: this.metrics,
-        health: () => ({ live: !this.closing }),
+        // Alive through the whole drain: a failed liveness check could get the process killed mid-drain.
+        health: () => ({ live: true }),
         ready: () => {
           const servers = this.config.upstreams.map((u) => ({ name: u.name, ready: this.cluster.isReady(u.name) }));
-          return { ready: !this.closing && servers.some((s) => s.ready), detail: { upstreams: servers } };
+          const draining = this.drain.draining;
+          return { ready: !draining && servers.some((s) => s.ready), detail: { upstreams: servers, ...(draining ? { draining } : {}) } };
         },
       });
       this.logger.info({ admin: `${this.config.admin.bindaddr}:${this.admin.port}` }, 'admin listening');
@@ -238,30 +253,8 @@ export class Proxy {
 
   get adminPort(): number | undefined { return this.admin?.port; }
 
-  /** Graceful stop: stop accepting, let in-flight actions finish, Event: Shutdown, close. */
-  async close(reason = 'shutdown'): Promise<void> {
-    if (this.closing) return;
-    this.closing = true;
-    this.logger.info({ reason }, 'draining');
-    await Promise.all(this.listeners.map((l) => l.stopAccepting()));
-    const deadline = Date.now() + this.drainTimeoutMs;
-    while (this.router.pendingCount > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    // main/asterisk.c: Event: Shutdown (system class) to every session that may read it (S28).
-    const shutdown = AmiMessage.from([['Event', 'Shutdown'], ['Privilege', 'system,all'], ['Shutdown', 'Cleanly'], ['Restart', 'False']]);
-    for (const s of this.sessions.values()) {
-      const sees = s.status === 'ready' && (s.readMask & 1) === 1 && (s.sendMask & 1) === 1;
-      s.shutdown(sees ? shutdown : undefined, 'shutdown');
-    }
-    await new Promise((r) => setTimeout(r, 50));
-    for (const f of this.httpFronts.values()) await f.close();
-    for (const s of this.sessions.values()) s.destroy('shutdown');
-    for (const l of this.listeners) l.destroyAll();
-    await this.cluster.close();
-    await this.admin?.close();
-    this.logger.info('stopped');
-    this.logger.flush?.();
-    if (this.ownsLogger) await logFileOf(this.logger)?.stop();
-  }
+  /** Graceful stop (drain.ts): /readyz 503 for drainreadydelay, stop accepting, in-flight actions finish, Event: Shutdown, close. Called again, it cuts the ready delay short. */
+  close(reason = 'shutdown'): Promise<void> { return this.drain.run(reason); }
 
   /** Apply a new config: users, policies and certificates, without dropping sessions. */
   async reload(next: Config): Promise<void> {

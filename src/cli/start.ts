@@ -1,7 +1,9 @@
 // `amigate [start] --config FILE [--pretty]`: run the proxy until a signal.
 // SIGHUP (via main.ts) reopens log.file (logrotate) and reloads the config;
 // an invalid file is rejected with a clear log line and the running
-// configuration stays in force. SIGTERM drains, then writes out the log.
+// configuration stays in force. SIGTERM drains (readyz 503 for
+// general.drainreadydelay, then stop accepting...; a second SIGTERM skips the
+// delay), then writes out the log.
 
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load.js';
@@ -30,6 +32,8 @@ export async function run(args: string[], io: CliIo): Promise<CliResult> {
       await proxy.close(reason);
       await logFile?.stop();
     },
+    // A second SIGTERM during the drain's ready delay: stop accepting now (drain.ts).
+    hurry: (reason) => { void proxy.close(reason); },
     reload: async () => {
       // logrotate: the file is reopened first, so the reload's own lines go to the new one; nothing buffered is lost.
       logFile?.reopen();

@@ -11,6 +11,8 @@ export interface CliIo {
 export interface Service {
   close(reason: string): Promise<void>;
   reload?(): Promise<void>;
+  /** A second SIGINT/SIGTERM while close() runs: cut short what may be cut short. */
+  hurry?(reason: string): void;
   /** Resolves with an exit code if the service ends by itself. */
   closed?: Promise<number>;
 }

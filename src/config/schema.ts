@@ -49,6 +49,8 @@ export interface GeneralConfig {
   readonly upstreamwait: number;
   /** ms a graceful stop (SIGTERM) waits for in-flight actions. @default 5000 */
   readonly draintimeout: number;
+  /** Seconds a graceful stop keeps serving with /readyz at 503 before it stops accepting (behind a load balancer). @default 0 */
+  readonly drainreadydelay: number;
   /** On reload, live sessions of a changed user: 'update' applies the new rights at once, 'close' ends them. Removed users are always closed. @default 'update' */
   readonly reloadsessions: 'update' | 'close';
 }
@@ -228,6 +230,7 @@ export const DEFAULTS = {
     loginfailures: { maxfailures: 5, window: 60, lockout: 300 },
     upstreamwait: 0, // ms
     draintimeout: 5000, // ms
+    drainreadydelay: 0, // s - one instance: nobody to hand over to
     reloadsessions: 'update',
   },
   listener: LISTENER_DEFAULTS,
@@ -292,6 +295,7 @@ export const CONFIG_SCHEMA: Schema = obj('The amigate configuration file.', {
     }, { default: {} }),
     upstreamwait: int('Milliseconds an action may wait for a down upstream to come back before it gets an error; 0 answers at once.', 0, { default: G.upstreamwait }),
     draintimeout: int('Milliseconds a graceful stop (SIGTERM) waits for in-flight actions before closing.', 0, { default: G.draintimeout }),
+    drainreadydelay: { type: 'number', minimum: 0, maximum: 3600, description: "Seconds a graceful stop answers /readyz 503 while still accepting and serving, before it stops accepting; behind a load balancer at least its check interval x fall count.", default: G.drainreadydelay },
     reloadsessions: { enum: ['update', 'close'], description: "On reload, live sessions of a changed user: 'update' gives them the new rights at once, 'close' ends them. Removed users are always closed.", default: G.reloadsessions },
   }, { default: {} }),
 

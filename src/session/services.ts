@@ -81,6 +81,8 @@ export interface SessionHandle extends EventSink {
   updateUser(user: SessionUser): void;
   /** Send what is queued, then close. */
   end(cause: string): void;
+  /** Start no new action (a stop's drain); what arrives stays unanswered and is never forwarded. */
+  hold(): void;
   /** A last packet (Event: Shutdown) if given, then end(). */
   shutdown(packet: AmiMessage | undefined, cause: string): void;
   destroy(cause: string): void;

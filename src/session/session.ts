@@ -55,6 +55,8 @@ export class AmiSession implements SessionHandle, TransportSession, ActionContex
   private paused = false;
   /** Inside pump()'s loop: done() leaves taking the next request to it. */
   private pumping = false;
+  /** A stop is draining: no new action starts (hold()). */
+  private holding = false;
   /** done() ran for the request pump() is handling (an action that ended inside handle()). */
   private ended = false;
   /** Why the session was dropped as a slow consumer; the reason its lost events are counted under. */
@@ -179,7 +181,7 @@ export class AmiSession implements SessionHandle, TransportSession, ActionContex
 
   private drain(): void {
     // Not while the output is congested: the next action waits for the drain, as in Asterisk.
-    while (this.busy === false && this.queue.length > 0 && this.status !== 'closing' && this.status !== 'closed' && this.transport.congested !== true) {
+    while (this.busy === false && !this.holding && this.queue.length > 0 && this.status !== 'closing' && this.status !== 'closed' && this.transport.congested !== true) {
       const msg = this.queue.shift()!;
       this.ended = false;
       try {
@@ -370,6 +372,13 @@ export class AmiSession implements SessionHandle, TransportSession, ActionContex
     const t = setTimeout(() => this.destroy(cause), 2000);
     t.unref?.();
   }
+
+  /**
+   * A stop's drain: start no new action. What the client sends from now on is
+   * never forwarded, so an action unanswered when Event: Shutdown comes was not
+   * run and the client may resend it elsewhere; in-flight ones still finish.
+   */
+  hold(): void { this.holding = true; }
 
   /** Write a last packet (e.g. Event: Shutdown) and close. */
   shutdown(packet: AmiMessage | undefined, cause: string): void {
