@@ -97,14 +97,14 @@ t.test('a second close() cuts the ready delay short', async (t) => {
   const h = await startProxy(t, { users: USERS, admin: true, general: { drainreadydelay: 60 } });
   const first = h.proxy.close('first');
   await waitUntil(() => h.logs().some((l) => l['msg'] === 'drain: not ready (readyz 503), still accepting'), 5000, 'not ready');
-  t.equal((await get(h.proxy.adminPort!, '/readyz')).status, 503);
+  t.equal((await get(h.proxy.adminPort!, '/readyz')).status, 503, 'not ready');
   const started = Date.now();
   const second = h.proxy.close('second');
   await Promise.race([first, delay(20_000)]);
   t.ok(Date.now() - started < 20_000, 'stopped long before the 60 s delay');
   await second;
-  t.ok(h.logs().some((l) => l['msg'] === 'drain: stop requested again; the ready delay is cut short' && l['reason'] === 'second'));
-  t.ok(h.logs().some((l) => l['msg'] === 'stopped'));
+  t.ok(h.logs().some((l) => l['msg'] === 'drain: stop requested again; the ready delay is cut short' && l['reason'] === 'second'), 'logged with its reason');
+  t.ok(h.logs().some((l) => l['msg'] === 'stopped'), 'stopped');
 });
 
 t.test('a spawned amigate: SIGTERM turns /readyz 503 at once, a second SIGTERM skips the delay, exit 0', async (t) => {
@@ -126,9 +126,9 @@ users: {}
   amigate.kill('SIGTERM');
   await amigate.logged((l) => l['msg'] === 'drain: not ready (readyz 503), still accepting', 'not ready');
   const r = await get(admin, '/readyz');
-  t.equal(r.status, 503);
-  t.equal((JSON.parse(r.body) as { draining?: boolean }).draining, true);
-  t.equal((await get(admin, '/healthz')).status, 200);
+  t.equal(r.status, 503, '/readyz 503 at once');
+  t.equal((JSON.parse(r.body) as { draining?: boolean }).draining, true, 'draining: true');
+  t.equal((await get(admin, '/healthz')).status, 200, '/healthz 200');
   const c = await TestClient.connect({ port: amigate.portOf('plain') });
   t.teardown(() => c.close());
   t.ok(await c.waitBanner(), 'still accepting during the delay');
@@ -136,5 +136,5 @@ users: {}
   amigate.kill('SIGTERM');
   await Promise.race([amigate.exited, delay(20_000)]);
   t.equal(amigate.exitCode, 0, `exit 0 long before the 120 s delay ${amigate.stderr()}`);
-  t.ok(amigate.lines.some((l) => l['msg'] === 'drain: stop requested again; the ready delay is cut short'));
+  t.ok(amigate.lines.some((l) => l['msg'] === 'drain: stop requested again; the ready delay is cut short'), 'the second SIGTERM is logged');
 });
