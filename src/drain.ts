@@ -41,8 +41,8 @@ export interface DrainTarget {
 // main/asterisk.c: Event: Shutdown (system class) to every session that may read it (S28).
 const SHUTDOWN = AmiMessage.from([['Event', 'Shutdown'], ['Privilege', 'system,all'], ['Shutdown', 'Cleanly'], ['Restart', 'False']]);
 
-/** A timer that does not keep the process alive on its own. */
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref?.());
+/** Keeps the process alive: the stop finishes even when nothing else is left open. */
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export class Drain {
   private current: DrainPhase = 'running';
