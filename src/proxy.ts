@@ -32,7 +32,9 @@ import { PreAuthSlots } from './downstream/preauth-slots.js';
 import type { Config, ListenerConfig } from './config/schema.js';
 import { loadAllListenerTls } from './tls/listener-tls.js';
 import { UserStore } from './auth/user-store.js';
-import { LoginThrottle, certificateMatches } from './auth/authenticator.js';
+import { certificateMatches } from './auth/authenticator.js';
+import { loginState, withRedis } from './cluster/wiring.js';
+import type { SharedState } from './cluster/shared-state.js';
 import { ActionPrivilegeTable } from './policy/action-privileges.js';
 import { auditOptions } from './observability/audit-options.js';
 import { restartOnlyChanges, sameUserEntry } from './config/config-diff.js';
@@ -75,6 +77,8 @@ export class Proxy {
   private readonly privileges = new ActionPrivilegeTable();
   private readonly registry: SessionRegistry;
   private readonly logins: LoginService;
+  /** Lockouts and session places shared through Redis (`cluster:`, docs/shared-state.md). */
+  readonly shared: SharedState | undefined;
   private readonly forwarding: ForwardingService;
   private readonly observer: SessionObserver;
   private readonly preAuth = new PreAuthSlots(() => this.config.general);
@@ -119,10 +123,13 @@ export class Proxy {
         this.fanout.remove(s.id);
         this.router.dropSession(s.id);
         this.forwarding.dropSession(s.id);
+        this.shared?.release(s.id);
       },
     });
     this.observer = new SessionObserver(this.audit, this.metrics);
-    this.logins = new LoginService(this.users, new LoginThrottle(config.general.loginfailures), (user) => this.registry.activeSessions(user));
+    const login = loginState(config, { logger: this.logger, registry: this.metrics.registry, sessions: () => this.registry });
+    this.shared = login.shared;
+    this.logins = new LoginService(this.users, login.gate, (user) => this.registry.activeSessions(user), login.shared);
     this.forwarding = new ForwardingService({
       router: this.router,
       isReady: (server) => this.cluster.isReady(server),
@@ -192,6 +199,7 @@ export class Proxy {
   async start(): Promise<void> {
     // Certificates and keys first: a bad one fails the start before any upstream is contacted.
     const tlsFiles = await loadAllListenerTls(this.config);
+    await this.shared?.start();
     this.cluster.start();
     for (const l of this.config.listeners) {
       const front = l.http ? new HttpFront({ serverName: l.http.servername, mounts: await this.httpMounts(l) }) : undefined;
@@ -229,8 +237,9 @@ export class Proxy {
         health: () => ({ live: !this.closing }),
         ready: () => {
           const servers = this.config.upstreams.map((u) => ({ name: u.name, ready: this.cluster.isReady(u.name) }));
-          return { ready: !this.closing && servers.some((s) => s.ready), detail: { upstreams: servers } };
+          return withRedis({ ready: !this.closing && servers.some((s) => s.ready), detail: { upstreams: servers } }, this.shared);
         },
+        ...(this.shared ? { sessions: () => this.shared!.sessions() } : {}),
       });
       this.logger.info({ admin: `${this.config.admin.bindaddr}:${this.admin.port}` }, 'admin listening');
     }
@@ -257,6 +266,7 @@ export class Proxy {
     for (const s of this.sessions.values()) s.destroy('shutdown');
     for (const l of this.listeners) l.destroyAll();
     await this.cluster.close();
+    await this.shared?.close();
     await this.admin?.close();
     this.logger.info('stopped');
     this.logger.flush?.();
