@@ -25,8 +25,15 @@ export class RedisLink {
   constructor(cfg: ClusterConfig, logger: pino.Logger, scripts: readonly LuaScript[]) {
     this.logger = logger;
     this.where = redactRedisUrl(cfg.redis);
-    this.client = new Redis(cfg.redis, {
+    // From the parts, not the URL string: ioredis lets a URL's (empty) password override the option.
+    const url = new URL(cfg.redis);
+    this.client = new Redis({
+      host: url.hostname.replace(/^\[|\]$/g, ''),
+      port: url.port === '' ? 6379 : Number(url.port),
+      db: url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0,
+      ...(url.username !== '' ? { username: decodeURIComponent(url.username) } : {}),
       ...(cfg.password !== undefined ? { password: cfg.password } : {}),
+      ...(url.protocol === 'rediss:' ? { tls: {} } : {}),
       lazyConnect: true,
       enableOfflineQueue: false,
       commandTimeout: cfg.timeout,

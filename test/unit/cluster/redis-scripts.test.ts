@@ -108,3 +108,31 @@ t.test('a call with Redis down fails fast', async (t) => {
   await t.rejects(th.lockedFor(CFG, '10.0.0.1', 'a'));
   t.ok(Date.now() - t0 < 400, 'rejected without waiting for a reconnect');
 });
+
+t.test('the ACL user of docs/shared-state.md can do everything amigate does, and only under its prefix', async (t) => {
+  const redis = await startRedis(t);
+  const admin = new Redis(redis.port, '127.0.0.1');
+  t.teardown(() => admin.disconnect());
+  await admin.call('ACL', 'SETUSER', 'amigate', 'on', '>long-random-password', '~test:*', '-@all', '+@read', '+@write', '+@scripting', '+ping', '+info', '+client|setname', '+quit', '+time');
+  const cfg: ClusterConfig = { redis: `redis://amigate@127.0.0.1:${redis.port}`, password: 'long-random-password', prefix: 'test:', instance: 'a', leasettl: 30, redisdown: 'local', timeout: 500 };
+  const l = new RedisLink(cfg, captureLogger().logger, [...THROTTLE_SCRIPTS, ...LEASE_SCRIPTS, ...VIEW_SCRIPTS]);
+  t.teardown(() => l.close(200));
+  await l.start(5000);
+  t.equal(l.state, 'up', 'logged in as the ACL user');
+  const th = new SharedThrottle(l, 'test:', 'a');
+  await th.fail(CFG, '10.0.0.1', 'u');
+  t.equal(await th.lockedFor(CFG, '10.0.0.1', 'u'), 0);
+  await th.succeed('10.0.0.1', 'u');
+  const leases = new SessionLeases(l, 'test:', 'a');
+  const lease = { user: 'u', member: leases.member(1), info: '{}' };
+  t.ok(await leases.acquire(lease, 1, 30_000));
+  await leases.renew([lease], 30_000);
+  t.equal(await leases.count('u'), 1);
+  t.equal((await new ClusterView(l, 'test:').list()).length, 1);
+  await leases.release(lease);
+  await t.rejects(l.client.set('other:key', '1'), /NOPERM/, 'keys outside the prefix are refused');
+  const wrong = new RedisLink({ ...cfg, password: 'nope' }, captureLogger().logger, []);
+  t.teardown(() => wrong.close(200));
+  await wrong.start(1500);
+  t.equal(wrong.state, 'down', 'a wrong password never gets up');
+});
