@@ -90,3 +90,16 @@ t.test('two instances racing for one place: exactly one session', async (t) => {
     await waitUntil(() => a.proxy.shared!.heldCount + b.proxy.shared!.heldCount === 0, 5000, 'released');
   }
 });
+
+t.test('without cluster: nothing changes (no /sessions, no redis in /readyz, no cluster metrics)', async (t) => {
+  const h = await startProxy(t, { users: USERS, admin: true });
+  t.equal(h.proxy.shared, undefined);
+  t.equal((await adminGet(h.proxy.adminPort!, '/sessions')).status, 404);
+  const ready = await adminGet(h.proxy.adminPort!, '/readyz');
+  t.equal(ready.status, 200);
+  t.notOk('redis' in (ready.body as object));
+  t.notMatch((await adminGet(h.proxy.adminPort!, '/metrics')).text, /amigate_cluster_/);
+  const first = await loggedIn(h.port, 'solo', 'pw');
+  t.equal(await attempt(h.port, 'solo', 'pw'), IN_USE, 'the local limit as before');
+  await first.close();
+});
