@@ -10,6 +10,8 @@ import type { Config } from '../config/schema.js';
 import type { SessionRegistry } from '../session/registry.js';
 import { SharedState } from './shared-state.js';
 
+export type { SharedState } from './shared-state.js';
+
 /** The proxy's lockout: the shared one around the local throttle with `cluster:`, the local throttle alone without. */
 export function loginState(config: Config, deps: { logger: pino.Logger; registry: Registry; sessions: () => SessionRegistry }): { gate: LoginThrottle | SharedState; shared: SharedState | undefined } {
   const local = new LoginThrottle(config.general.loginfailures);
