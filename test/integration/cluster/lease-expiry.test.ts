@@ -55,3 +55,31 @@ cluster:
   t.ok(acceptedAfter! >= (LEASE_TTL * 1000 * 2) / 3 - 200, `not before the lease ran out (${acceptedAfter} ms)`);
   t.ok(acceptedAfter! <= LEASE_TTL * 1000 + 6000, `within leasettl plus a margin (${acceptedAfter} ms)`);
 });
+
+t.test('a clean stop (SIGTERM) gives its leases back at once', async (t) => {
+  const redis = await startRedis(t);
+  const sim = await startSim({ users: [UPSTREAM_USER] });
+  t.teardown(() => sim.close());
+  const stopping = await spawnAmigate(t, `
+listeners:
+  - { name: plain, bindaddr: 127.0.0.1, port: 0 }
+upstreams:
+  - { name: pbx1, host: 127.0.0.1, port: ${sim.port}, username: ${UPSTREAM_USER.name}, secret: ${UPSTREAM_USER.secret} }
+users:
+  solo: { secret: pw, read: call, allowmultiplelogin: false }
+general: { draintimeout: 100 }
+cluster:
+  redis: ${redis.url}
+  instance: leaving
+  leasettl: 600
+`, { name: 'leaving' });
+  await stopping.logged((l) => l['msg'] === 'redis up: login state is shared', 'redis up');
+  const other = await startProxy(t, { users: { solo: { secret: 'pw', read: 'call', allowmultiplelogin: false } }, cluster: { redis: redis.url, instance: 'staying' } });
+  const held = await loggedIn(stopping.portOf('plain'), 'solo', 'pw');
+  t.equal(await attempt(other.port, 'solo', 'pw'), IN_USE);
+  stopping.kill('SIGTERM');
+  await stopping.exited;
+  t.equal(stopping.exitCode, 0, 'stopped cleanly');
+  await held.closedPromise;
+  t.match(await attempt(other.port, 'solo', 'pw'), ACCEPTED, 'free at once, not after the 600 s lease');
+});
