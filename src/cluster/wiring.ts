@@ -7,13 +7,21 @@ import type pino from 'pino';
 import type { Registry } from 'prom-client';
 import { LoginThrottle } from '../auth/login-throttle.js';
 import type { Config } from '../config/schema.js';
-import type { SessionRegistry } from '../session/registry.js';
 import { SharedState } from './shared-state.js';
 
 export type { SharedState } from './shared-state.js';
 
+/** What the wiring reads of the session registry (session/registry.ts), without importing that layer. */
+export interface LiveSessions {
+  activeSessions(user: string): number;
+  readonly sessions: {
+    has(id: number): boolean;
+    get(id: number): { readonly conn: { readonly remoteAddress: string; readonly remotePort: number; readonly listener: string; readonly tls?: unknown } } | undefined;
+  };
+}
+
 /** The proxy's lockout: the shared one around the local throttle with `cluster:`, the local throttle alone without. */
-export function loginState(config: Config, deps: { logger: pino.Logger; registry: Registry; sessions: () => SessionRegistry }): { gate: LoginThrottle | SharedState; shared: SharedState | undefined } {
+export function loginState(config: Config, deps: { logger: pino.Logger; registry: Registry; sessions: () => LiveSessions }): { gate: LoginThrottle | SharedState; shared: SharedState | undefined } {
   const local = new LoginThrottle(config.general.loginfailures);
   if (!config.cluster) return { gate: local, shared: undefined };
   const listeners = new Map(config.listeners.map((l) => [l.name, l]));
