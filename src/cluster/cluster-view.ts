@@ -3,7 +3,7 @@
 // (session-leases.ts), and any instance can read them all. An entry holds no
 // secret: instance, session id, user, remote address, listener, transport and
 // when it logged in. The list reads keys by name from the index, so it needs a
-// single Redis (or Sentinel), not Redis Cluster (docs/shared-state.md).
+// single Redis, not Redis Cluster (docs/shared-state.md).
 
 import type { LuaScript, RedisLink } from './redis-client.js';
 
