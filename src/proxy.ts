@@ -32,7 +32,8 @@ import { PreAuthSlots } from './downstream/preauth-slots.js';
 import type { Config, ListenerConfig } from './config/schema.js';
 import { loadAllListenerTls } from './tls/listener-tls.js';
 import { UserStore } from './auth/user-store.js';
-import { LoginThrottle, certificateMatches } from './auth/authenticator.js';
+import { certificateMatches } from './auth/authenticator.js';
+import { loginState, withRedis, type SharedState } from './cluster/wiring.js';
 import { ActionPrivilegeTable } from './policy/action-privileges.js';
 import { auditOptions } from './observability/audit-options.js';
 import { restartOnlyChanges, sameUserEntry } from './config/config-diff.js';
@@ -76,6 +77,8 @@ export class Proxy {
   private readonly privileges = new ActionPrivilegeTable();
   private readonly registry: SessionRegistry;
   private readonly logins: LoginService;
+  /** Lockouts and session places shared through Redis (`cluster:`, docs/shared-state.md). */
+  readonly shared: SharedState | undefined;
   private readonly forwarding: ForwardingService;
   private readonly observer: SessionObserver;
   private readonly preAuth = new PreAuthSlots(() => this.config.general);
@@ -101,7 +104,7 @@ export class Proxy {
       readyDelaySeconds: () => this.config.general.drainreadydelay,
       drainTimeoutMs: () => this.drainTimeoutMs ?? this.config.general.draintimeout,
       pendingActions: () => this.router.pendingCount,
-      closeUpstreams: () => this.cluster.close(),
+      closeUpstreams: async () => { await this.cluster.close(); await this.shared?.close(); },
       closeAdmin: async () => { await this.admin?.close(); },
       stopped: async () => { if (this.ownsLogger) await logFileOf(this.logger)?.stop(); },
     });
@@ -129,10 +132,13 @@ export class Proxy {
         this.fanout.remove(s.id);
         this.router.dropSession(s.id);
         this.forwarding.dropSession(s.id);
+        this.shared?.release(s.id);
       },
     });
     this.observer = new SessionObserver(this.audit, this.metrics);
-    this.logins = new LoginService(this.users, new LoginThrottle(config.general.loginfailures), (user) => this.registry.activeSessions(user));
+    const login = loginState(config, { logger: this.logger, registry: this.metrics.registry, sessions: () => this.registry });
+    this.shared = login.shared;
+    this.logins = new LoginService(this.users, login.gate, (user) => this.registry.activeSessions(user), login.shared);
     this.forwarding = new ForwardingService({
       router: this.router,
       isReady: (server) => this.cluster.isReady(server),
@@ -205,6 +211,7 @@ export class Proxy {
   async start(): Promise<void> {
     // Certificates and keys first: a bad one fails the start before any upstream is contacted.
     const tlsFiles = await loadAllListenerTls(this.config);
+    await this.shared?.start();
     this.cluster.start();
     for (const l of this.config.listeners) {
       const front = l.http ? new HttpFront({ serverName: l.http.servername, mounts: await this.httpMounts(l) }) : undefined;
@@ -244,8 +251,9 @@ export class Proxy {
         ready: () => {
           const servers = this.config.upstreams.map((u) => ({ name: u.name, ready: this.cluster.isReady(u.name) }));
           const draining = this.drain.draining;
-          return { ready: !draining && servers.some((s) => s.ready), detail: { upstreams: servers, ...(draining ? { draining } : {}) } };
+          return withRedis({ ready: !draining && servers.some((s) => s.ready), detail: { upstreams: servers, ...(draining ? { draining } : {}) } }, this.shared);
         },
+        ...(this.shared ? { sessions: () => this.shared!.sessions() } : {}),
       });
       this.logger.info({ admin: `${this.config.admin.bindaddr}:${this.admin.port}` }, 'admin listening');
     }

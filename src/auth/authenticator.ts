@@ -13,13 +13,16 @@ import { md5Key } from '../protocol/md5-challenge.js';
 import type { CertificateBinding } from '../config/schema.js';
 import { hashSecret, isSecretHash, verifySecretHash } from './secret-hash.js';
 import { secretOf, type UserRecord, type UserStore } from './user-store.js';
-import { LoginThrottle } from './login-throttle.js';
 import { normalizeSubject } from './subject.js';
 
 export { LoginThrottle } from './login-throttle.js';
 export type { ThrottleClock } from './login-throttle.js';
 
-export type LoginFailureReason = 'unknown-user' | 'bad-secret' | 'acl' | 'lockout' | 'session-limit' | 'certificate';
+export type LoginFailureReason = 'unknown-user' | 'bad-secret' | 'acl' | 'lockout' | 'session-limit' | 'certificate' | 'cluster-unavailable';
+
+import type { LockoutGate, SlotResult } from './login-gate.js';
+
+export type { LockoutGate, SlotResult } from './login-gate.js';
 
 /** What the TLS layer knows about the client certificate (downstream ConnectionInfo.tls). */
 export interface PeerCertificateInfo {
@@ -45,6 +48,12 @@ export interface LoginRequest {
   readonly tls?: PeerCertificateInfo | undefined;
   /** Sessions this user has open now (S10 / maxsessions), or how to count them for the record found. */
   readonly activeSessions: number | ((user: UserRecord) => number);
+  /**
+   * Take a session place atomically instead of comparing activeSessions with
+   * the limit (0 = unlimited): the shared lease (cluster/session-leases.ts), so
+   * two instances cannot both admit a user that may have one session.
+   */
+  readonly acquireSession?: ((user: UserRecord, limit: number) => SlotResult | Promise<SlotResult>) | undefined;
 }
 
 export type LoginOutcome =
@@ -140,14 +149,16 @@ export class Authenticator {
    * than a wrong secret and tell an attacker the name exists (the 1 s delay
    * that follows is the same for all, S8).
    */
-  async login(req: LoginRequest, users: UserStore, throttle: LoginThrottle): Promise<LoginOutcome> {
+  async login(req: LoginRequest, users: UserStore, throttle: LockoutGate): Promise<LoginOutcome> {
     const fail = async (reason: LoginFailureReason, user: UserRecord | undefined, paid = false): Promise<LoginOutcome> => {
       if (!paid) await this.verifyPlain(undefined, req.secret ?? req.key ?? '');
       const counts = countsAgainst(reason);
       if (counts !== 'nothing') throttle.fail(req.remoteAddress, counts === 'address-and-name' ? req.username : undefined);
       return { ok: false, reason, user };
     };
-    if (!throttle.check(req.remoteAddress, req.username)) return fail('lockout', undefined);
+    const locked = await throttle.lockedFor(req.remoteAddress, req.username);
+    if (locked === 'unavailable') return fail('cluster-unavailable', undefined);
+    if (locked > 0) return fail('lockout', undefined);
     const user = users.get(req.username);
     if (!user) return fail('unknown-user', undefined);
     if (!user.acl.allows(req.remoteAddress)) return fail('acl', user);
@@ -159,9 +170,15 @@ export class Authenticator {
     else if (md5) ok = this.verifyMd5(user, req.challenge ?? '', req.key!);
     else ok = await this.verifyPlain(user, req.secret ?? '');
     if (!ok) return fail('bad-secret', user, !md5 && !digest);
-    const active = typeof req.activeSessions === 'function' ? req.activeSessions(user) : req.activeSessions;
     const limit = user.allowMultipleLogin ? user.maxSessions : 1;
-    if (limit > 0 && active >= limit) return fail('session-limit', user, true);
+    if (req.acquireSession) {
+      // Last, after everything else passed: a place taken here is the session's (released when it closes).
+      const slot = await req.acquireSession(user, limit);
+      if (slot !== 'ok') return fail(slot === 'full' ? 'session-limit' : 'cluster-unavailable', user, true);
+    } else {
+      const active = typeof req.activeSessions === 'function' ? req.activeSessions(user) : req.activeSessions;
+      if (limit > 0 && active >= limit) return fail('session-limit', user, true);
+    }
     throttle.succeed(req.remoteAddress, req.username);
     return { ok: true, user };
   }
@@ -180,7 +197,8 @@ export class Authenticator {
  * wrong client certificate, must not be able to lock the user out for the
  * clients that are allowed in. A lockout refusal counts against nothing (no
  * secret was checked, and counting it would let a locked name lock the
- * address of its own clients retrying), nor does a session-limit refusal.
+ * address of its own clients retrying), nor does a session-limit refusal or
+ * one caused by the shared state being unreachable (the client did nothing wrong).
  */
 export function countsAgainst(reason: LoginFailureReason): 'address-and-name' | 'address' | 'nothing' {
   switch (reason) {
@@ -192,6 +210,7 @@ export function countsAgainst(reason: LoginFailureReason): 'address-and-name' | 
       return 'address';
     case 'lockout':
     case 'session-limit':
+    case 'cluster-unavailable':
       return 'nothing';
   }
 }

@@ -24,6 +24,7 @@ export function restartOnlyChanges(a: Config, b: Config): string[] {
   if (addr(a) !== addr(b)) out.push('listeners');
   if (JSON.stringify(a.upstreams) !== JSON.stringify(b.upstreams)) out.push('upstreams');
   if (JSON.stringify(a.admin) !== JSON.stringify(b.admin)) out.push('admin');
+  if (JSON.stringify(a.cluster) !== JSON.stringify(b.cluster)) out.push('cluster');
   for (const k of ['level', 'file', 'pretty'] as const) if (a.log[k] !== b.log[k]) out.push(`log.${k}`);
   return out;
 }

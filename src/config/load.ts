@@ -21,6 +21,7 @@ import { compileFilter } from '../policy/event-filter.js';
 import { compileLinearRegex } from '../policy/linear-regex.js';
 import { parseSecretHash, isSecretHash } from '../auth/secret-hash.js';
 import { checkScope } from './scope-check.js';
+import { resolveCluster } from './cluster-schema.js';
 import {
   CONFIG_SCHEMA, type AdminConfig, type Config, type FilterSpec, type GeneralConfig, type ListenerConfig,
   type LoadedConfig, type LogConfig, type UpstreamConfig, type UserConfig,
@@ -268,7 +269,8 @@ class LoadContext {
       }
     });
     const users = await this.users(data['users'] as Record<string, Json>, general, upstreams, listeners);
-    return { file: this.file, general, listeners, upstreams, admin, log, users };
+    const cluster = await resolveCluster(data['cluster'] as Json | undefined, { problem: (p, m, k) => this.problem(p, m, k), warn: (p, m) => this.warn(p, m), secret: (v, p) => this.secret(v, p) });
+    return { file: this.file, general, listeners, upstreams, admin, log, users, ...(cluster ? { cluster } : {}) };
   }
 
   private async upstreams(list: Json[]): Promise<UpstreamConfig[]> {

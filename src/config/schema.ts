@@ -5,8 +5,10 @@
 // paths, runs the semantic checks and deep-freezes the result.
 
 import { LISTENER_DEFAULTS, LISTENER_SCHEMA, type ListenerConfig } from './listener-schema.js';
+import { CLUSTER_SCHEMA, type ClusterConfig } from './cluster-schema.js';
 
 export type { HttpListenerConfig, ListenerConfig, ListenerTlsConfig } from './listener-schema.js';
+export type { ClusterConfig } from './cluster-schema.js';
 
 // --- resolved configuration (what the proxy receives) -------------------------
 
@@ -195,6 +197,8 @@ export interface Config {
   readonly log: LogConfig;
   /** Keyed by the name as written; look users up through auth/user-store.ts (names are case-insensitive, as in Asterisk). */
   readonly users: Readonly<Record<string, UserConfig>>;
+  /** Shared login state in Redis (docs/shared-state.md); undefined = this instance alone. */
+  readonly cluster?: ClusterConfig | undefined;
 }
 
 export interface LoadedConfig {
@@ -331,6 +335,8 @@ export const CONFIG_SCHEMA: Schema = obj('The amigate configuration file.', {
     bindaddr: str('Address of the admin HTTP listener.', { default: DEFAULTS.admin.bindaddr }),
     port: int('Port of the admin HTTP listener (0 = any free port).', 0, { maximum: 65535, default: DEFAULTS.admin.port }),
   }),
+
+  cluster: CLUSTER_SCHEMA,
 
   log: obj('Logging.', {
     level: { enum: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], description: 'Lowest level written.', default: DEFAULTS.log.level },

@@ -20,8 +20,8 @@ export type AuditType =
  * rejection or a bad secret (ami-spec S8); session-limit answers `Login Already
  * In Use` (S10).
  */
-export type LoginFailureReason = 'unknown-user' | 'bad-secret' | 'acl' | 'lockout' | 'session-limit' | 'certificate';
-export const LOGIN_FAILURE_REASONS: readonly LoginFailureReason[] = ['unknown-user', 'bad-secret', 'acl', 'lockout', 'session-limit', 'certificate'];
+export type LoginFailureReason = 'unknown-user' | 'bad-secret' | 'acl' | 'lockout' | 'session-limit' | 'certificate' | 'cluster-unavailable';
+export const LOGIN_FAILURE_REASONS: readonly LoginFailureReason[] = ['unknown-user', 'bad-secret', 'acl', 'lockout', 'session-limit', 'certificate', 'cluster-unavailable'];
 
 export type ActionResult = 'success' | 'error' | 'denied' | 'timeout' | 'upstream-lost';
 

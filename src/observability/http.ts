@@ -1,5 +1,6 @@
 // The admin HTTP server: /metrics (Prometheus), /healthz (liveness), /readyz
-// (readiness: an upstream is usable). It listens on its own address, by
+// (readiness: an upstream is usable), and with `cluster:` /sessions (every
+// instance's sessions, docs/shared-state.md). It listens on its own address, by
 // default loopback, never on an AMI listener: metrics name listeners and
 // upstreams, which is reconnaissance an AMI client should not get.
 
@@ -16,6 +17,8 @@ export interface AdminServerOptions {
   health: () => { live: boolean };
   /** Readiness: false makes /readyz answer 503 (take it out of the load balancer); `detail` is returned as JSON. */
   ready: () => { ready: boolean; detail?: object };
+  /** The cluster-wide session list as JSON; without it /sessions is 404. A rejection answers 503. */
+  sessions?: () => Promise<object>;
 }
 
 export interface AdminServer {
@@ -40,7 +43,7 @@ export async function startAdminServer(opts: AdminServerOptions): Promise<AdminS
   const host = opts.host ?? '127.0.0.1';
   const server = http.createServer(async (req, res) => {
     const path = (req.url ?? '/').split('?', 1)[0];
-    const known = path === '/metrics' || path === '/healthz' || path === '/readyz';
+    const known = path === '/metrics' || path === '/healthz' || path === '/readyz' || (path === '/sessions' && opts.sessions !== undefined);
     if (!known) return send(res, 404, 'text/plain; charset=utf-8', 'not found\n', req.method === 'HEAD');
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('allow', 'GET, HEAD');
@@ -57,6 +60,16 @@ export async function startAdminServer(opts: AdminServerOptions): Promise<AdminS
       if (path === '/healthz') {
         const { live } = opts.health();
         return send(res, live ? 200 : 503, 'text/plain; charset=utf-8', live ? 'ok\n' : 'not live\n', head);
+      }
+      if (path === '/sessions') {
+        let body: object;
+        try {
+          body = await opts.sessions!();
+        } catch (err) {
+          // Redis unreachable: the list cannot be read, which is not the admin server's fault.
+          return send(res, 503, 'application/json', JSON.stringify({ error: 'shared state unavailable', detail: err instanceof Error ? err.message : String(err) }) + '\n', head);
+        }
+        return send(res, 200, 'application/json', JSON.stringify(body) + '\n', head);
       }
       const r = opts.ready();
       return send(res, r.ready ? 200 : 503, 'application/json', JSON.stringify({ ready: r.ready, ...r.detail }) + '\n', head);

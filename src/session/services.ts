@@ -101,7 +101,7 @@ export interface SessionServices {
   /** Verify a Login (plain or MD5) with every check: user, ACL, certificate, lockout, session limits. */
   login(req: LoginRequest): Promise<LoginResult>;
   /** S10: Challenge for a user that may not log in again answers "Login Already In Use". */
-  challengeAllowed(username: string | undefined): boolean;
+  challengeAllowed(username: string | undefined): boolean | Promise<boolean>;
   /** Policy: may this user run this action? `servers` narrows the upstreams. */
   decide(user: SessionUser, msg: AmiMessage): Decision;
   /** The user's configured filters plus `extra` (from Filter actions), compiled. */

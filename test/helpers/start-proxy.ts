@@ -43,6 +43,8 @@ export interface HarnessOptions {
   logSensitive?: string[];
   /** More `log:` keys (auditheaders, auditactions...). */
   log?: Record<string, unknown>;
+  /** The `cluster:` section (shared state in Redis, docs/shared-state.md). */
+  cluster?: Record<string, unknown>;
   /** Extra mounts on HTTP listeners (ProxyOptions.httpMounts). */
   httpMounts?: ProxyOptions['httpMounts'];
 }
@@ -67,6 +69,7 @@ export async function startProxy(t: Test, opts: HarnessOptions): Promise<ProxyHa
     ...(opts.admin ? { admin: { bindaddr: '127.0.0.1', port: 0 } } : {}),
     log: { level: 'debug', ...(opts.logSensitive ? { sensitive: opts.logSensitive } : {}), ...opts.log },
     users: opts.users,
+    ...(opts.cluster ? { cluster: opts.cluster } : {}),
   };
   const { config } = await parseConfig(stringify(doc), '<test>', {});
   const cap = captureLogger({ level: 'debug' });

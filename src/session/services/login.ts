@@ -3,7 +3,10 @@
 // auth/authenticator.ts makes the decision (every failure costs the same
 // scrypt); this module turns a user record into what a session needs.
 
-import { Authenticator, LoginThrottle } from '../../auth/authenticator.js';
+import { Authenticator } from '../../auth/authenticator.js';
+import type { LoginGate, SessionPlaces } from '../../auth/login-gate.js';
+
+export type { LoginGate, SessionPlaces } from '../../auth/login-gate.js';
 import { secretOf, type UserRecord, type UserStore } from '../../auth/user-store.js';
 import { isSecretHash } from '../../auth/secret-hash.js';
 import type { DigestSecret } from '../../http/digest.js';
@@ -12,14 +15,16 @@ import type { LoginRequest, LoginResult, SessionUser } from '../services.js';
 
 export class LoginService {
   private users: UserStore;
-  private readonly throttle: LoginThrottle;
+  private readonly throttle: LoginGate;
   private readonly authenticator = new Authenticator();
   private readonly activeSessions: (user: string) => number;
+  private readonly places: SessionPlaces | undefined;
 
-  constructor(users: UserStore, throttle: LoginThrottle, activeSessions: (user: string) => number) {
+  constructor(users: UserStore, throttle: LoginGate, activeSessions: (user: string) => number, places?: SessionPlaces) {
     this.users = users;
     this.throttle = throttle;
     this.activeSessions = activeSessions;
+    this.places = places;
   }
 
   /**
@@ -36,7 +41,9 @@ export class LoginService {
       username: req.username, secret: req.secret, key: req.key, challenge: req.challenge, digest: req.digest,
       remoteAddress: req.conn.remoteAddress, tls: req.conn.tls,
       activeSessions: (rec) => this.activeSessions(rec.name),
+      acquireSession: this.places ? (rec, limit) => this.places!.acquire(req.sessionId, rec, limit) : undefined,
     }, this.users, this.throttle);
+    // Every refusal but the session limit answers `Authentication failed` (manager.c), 'cluster-unavailable' included.
     if (!out.ok) return { ok: false, reason: out.reason, reply: out.reason === 'session-limit' ? 'Login Already In Use' : 'Authentication failed' };
     return { ok: true, user: sessionUser(out.user) };
   }
@@ -53,12 +60,18 @@ export class LoginService {
     return isSecretHash(stored) ? { kind: 'hash' } : { kind: 'plain', secret: stored };
   }
 
-  /** S10: a user that may not log in again is told so at Challenge already. */
-  challengeAllowed(username: string | undefined): boolean {
+  /**
+   * S10: a user that may not log in again is told so at Challenge already,
+   * counting its sessions on every instance when they are shared. When the
+   * shared count is unknown the Challenge goes ahead: Login decides.
+   */
+  challengeAllowed(username: string | undefined): boolean | Promise<boolean> {
     if (!username) return true;
     const rec = this.users.get(username);
     if (!rec || rec.allowMultipleLogin) return true;
-    return this.activeSessions(rec.name) === 0;
+    if (this.activeSessions(rec.name) > 0) return false;
+    if (!this.places) return true;
+    return this.places.count(rec.name).then((n) => n === 'unavailable' || n === 0, () => true);
   }
 }
 

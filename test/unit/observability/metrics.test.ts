@@ -1,6 +1,7 @@
 import t from 'tap';
 import { readFile } from 'node:fs/promises';
 import { Metrics, type MetricsStats } from '../../../src/observability/metrics.js';
+import { ClusterMetrics } from '../../../src/cluster/cluster-metrics.js';
 import { DEFAULT_KNOWN_ACTIONS, ASTERISK_CORE_ACTIONS } from '../../../src/observability/action-names.js';
 
 /** Parse exposition text into `name{labels}` → value. */
@@ -166,6 +167,7 @@ t.test('process metrics on the private registry; two instances do not collide', 
 
 t.test('docs/metrics.md documents every amigate_ metric and nothing stale', async (t) => {
   const m = new Metrics({ defaultMetrics: false });
+  new ClusterMetrics(m.registry, () => 0); // the shared-state metrics, registered only with `cluster:`
   const names = (await m.registry.getMetricsAsJSON()).map((x) => x.name).sort();
   const doc = await readFile(new URL('../../../docs/metrics.md', import.meta.url), 'utf8');
   for (const n of names) t.match(doc, `\`${n}\``, `${n} documented`);
