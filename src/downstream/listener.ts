@@ -78,6 +78,8 @@ export class Listener {
   private readonly sockets = new Set<net.Socket>();
   /** TLS: the slot taken at TCP accept (and the PROXY header's addresses), by connection 4-tuple, until the handshake ends. */
   private readonly handshaking = new Map<string, { slot: PreAuthSlot | undefined; origin: Origin | undefined }>();
+  /** proxyprotocol on TLS: the PROXY header's addresses by raw socket, for a handshake that fails after the socket closed. */
+  private readonly origins = new WeakMap<net.Socket, Origin>();
   /** Raw sockets refused by a limit (so their aborted TLS handshake is not reported again). */
   private readonly refused = new WeakSet<net.Socket>();
 
@@ -138,7 +140,7 @@ export class Listener {
         // handshake too; it was reported with its reason already. _parent is
         // the raw socket a server-side TLSSocket wraps (node:_tls_wrap).
         const raw = (sock as unknown as { _parent?: net.Socket })._parent;
-        const origin = this.handshaking.get(connectionKey(sock))?.origin;
+        const origin = (raw && this.origins.get(raw)) ?? this.handshaking.get(connectionKey(sock))?.origin;
         if (raw === undefined || !this.refused.has(raw)) o.onRejected?.('tls-handshake', origin?.client.address ?? sock.remoteAddress ?? '', proxyText(origin));
         sock.destroy();
       });
@@ -202,6 +204,7 @@ export class Listener {
       if (slot === REFUSED) return;
       if (this.tlsServer) {
         // The TLS server reads the bytes after the header from the socket's buffer (node:_tls_wrap initRead).
+        this.origins.set(sock, origin);
         this.tlsServer.emit('connection', sock);
       } else {
         this.accept(sock, sock, slot, origin);
