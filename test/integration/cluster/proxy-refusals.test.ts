@@ -8,6 +8,7 @@
 import t from 'tap';
 import net from 'node:net';
 import tls from 'node:tls';
+import { Duplex } from 'node:stream';
 import { readFile } from 'node:fs/promises';
 import { startProxy, waitUntil, type ProxyHarness } from '../../helpers/start-proxy.js';
 import { TestClient } from '../../helpers/ami-test-client.js';
@@ -163,4 +164,50 @@ t.test('v2 LOCAL and v1 UNKNOWN: the connection\'s own address', async (t) => {
   const opened = h.logs().filter((l) => l['audit'] === 'connectionOpened' && l['listener'] === 'pp');
   t.equal(opened.length, 2);
   t.ok(opened.every((l) => /^127\.0\.0\.1:\d+$/.test(String(l['remote'])) && l['proxy'] === undefined), 'own address, no balancer field');
+});
+
+t.test('the client\'s first bytes in the same packet as the header reach AMI, TLS and HTTP intact', async (t) => {
+  const certs = await makeTestCerts(t);
+  const ca = await readFile(certs.paths.ca);
+  const pp = { proxyprotocol: 'auto', trustedproxies: ['127.0.0.1'] };
+  const h = await startProxy(t, {
+    users: USERS,
+    listeners: [
+      { name: 'pp', ...pp },
+      { name: 'pp-tls', ...pp, tls: { certfile: certs.paths.server, privatekey: certs.paths.serverKey } },
+      { name: 'pp-http', protocol: 'http', ...pp },
+    ],
+  });
+  // AMI: header and Login in one write, before the banner could have been sent.
+  const ami = await exchange(h.portOf('pp'), '127.0.0.1', v1('127.0.0.5', 1111) + LOGIN, 4000);
+  t.match(ami.got, new RegExp(`^${BANNER}\\r\\nResponse: Success\\r\\nActionID: L\\r\\nMessage: Authentication accepted\\r\\n`), 'banner, then the Login that came with the header is answered');
+
+  // TLS: the header and the ClientHello in one write (a Duplex in between joins them).
+  const raw = net.connect({ port: h.portOf('pp-tls'), host: '127.0.0.1' });
+  raw.setNoDelay(true);
+  t.teardown(() => raw.destroy());
+  await new Promise<void>((r) => raw.once('connect', () => r()));
+  let first = true;
+  const joined = new Duplex({
+    write(chunk: Buffer, _enc, cb) {
+      raw.write(first ? Buffer.concat([Buffer.from(v1('127.0.0.5', 2222)), chunk]) : chunk, cb);
+      first = false;
+    },
+    read() { /* pushed from raw */ },
+    final(cb) { raw.end(); cb(); },
+  });
+  raw.on('data', (d: Buffer) => joined.push(d));
+  raw.on('end', () => joined.push(null));
+  raw.on('error', () => joined.destroy());
+  const tc = new TestClient(tls.connect({ socket: joined as unknown as net.Socket, ca, servername: 'localhost' }));
+  t.teardown(() => tc.close());
+  t.equal((await tc.login('front', 'frontpw')).get('Message'), 'Authentication accepted', 'TLS handshake and login as 127.0.0.5');
+
+  // HTTP: header and request in one write.
+  const http = await exchange(h.portOf('pp-http'), '127.0.0.1', v1('127.0.0.5', 3333) +
+    'GET /rawman?action=login&username=front&secret=frontpw HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 4000);
+  t.match(http.got, /^HTTP\/1\.1 200 OK\r\n[^]*\r\n\r\nResponse: Success\r\nMessage: Authentication accepted\r\n\r\n/, 'the request that came with the header is answered');
+
+  const remotes = h.logs().filter((l) => l['audit'] === 'loginSucceeded').map((l) => `${String(l['listener'])} ${String(l['remote'])}`);
+  t.same(remotes.sort(), ['pp 127.0.0.5:1111', 'pp-http 127.0.0.5:3333', 'pp-tls 127.0.0.5:2222']);
 });
