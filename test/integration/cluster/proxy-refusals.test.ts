@@ -211,3 +211,34 @@ t.test('the client\'s first bytes in the same packet as the header reach AMI, TL
   const remotes = h.logs().filter((l) => l['audit'] === 'loginSucceeded').map((l) => `${String(l['listener'])} ${String(l['remote'])}`);
   t.same(remotes.sort(), ['pp 127.0.0.5:1111', 'pp-http 127.0.0.5:3333', 'pp-tls 127.0.0.5:2222']);
 });
+
+t.test('IPv6 and IPv4-mapped balancers: trustedproxies matches them as a user ACL would', async (t) => {
+  const h = await startProxy(t, {
+    users: USERS,
+    listeners: [
+      // A dual-stack style listener: Node reports an IPv4 peer as ::ffff:127.0.0.1, trusted as 127.0.0.1.
+      { name: 'mapped', bindaddr: '::ffff:127.0.0.1', proxyprotocol: 'v1', trustedproxies: ['127.0.0.1'] },
+      { name: 'v6', bindaddr: '::1', proxyprotocol: 'auto', trustedproxies: ['::1/128'] },
+      { name: 'v6-other', bindaddr: '::1', proxyprotocol: 'auto', trustedproxies: ['2001:db8::/32', '127.0.0.1'] },
+    ],
+  });
+  const talk = async (port: number, host: string, bytes: string): Promise<string> => {
+    const s = net.connect({ port, host });
+    s.on('error', () => {});
+    let got = '';
+    s.on('data', (d: Buffer) => { got += d.toString('latin1'); });
+    await new Promise<void>((r) => s.once('connect', () => r()));
+    s.write(bytes);
+    await Promise.race([new Promise((r) => s.once('close', r)), new Promise((r) => setTimeout(r, 3000))]);
+    s.destroy();
+    return got;
+  };
+  const login = v1('127.0.0.5', 4444) + LOGIN + 'Action: Logoff\r\n\r\n';
+  t.match(await talk(h.portOf('mapped'), '::ffff:127.0.0.1', login), /Authentication accepted/, 'an IPv4-mapped peer matches an IPv4 entry');
+  t.match(await talk(h.portOf('v6'), '::1', 'PROXY TCP6 2001:db8::5 ::1 5555 5038\r\nAction: Ping\r\nActionID: P\r\n\r\nAction: Logoff\r\n\r\n'),
+    /^Asterisk Call Manager\/11\.0\.0\r\n/, 'an IPv6 balancer in an IPv6 CIDR; the client an IPv6 address');
+  t.equal(await talk(h.portOf('v6-other'), '::1', v1('127.0.0.5')), '', '::1 is in neither 2001:db8::/32 nor 127.0.0.1');
+  const opened = h.logs().filter((l) => l['audit'] === 'connectionOpened').map((l) => `${String(l['listener'])} ${String(l['remote'])} ${String(l['proxy'])}`);
+  t.match(opened, [/^mapped 127\.0\.0\.5:4444 ::ffff:127\.0\.0\.1:\d+$/, /^v6 2001:db8::5:5555 ::1:\d+$/]);
+  t.match(h.logs().filter((l) => l['audit'] === 'connectionRejected'), [{ listener: 'v6-other', remote: '::1', reason: 'proxy-untrusted' }]);
+});
