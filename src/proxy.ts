@@ -220,7 +220,7 @@ export class Proxy {
       });
       await listener.listen();
       this.listeners.push(listener);
-      this.logger.info({ listener: l.name, protocol: l.protocol, address: listener.address, tls: !!l.tls }, 'listening');
+      this.logger.info({ listener: l.name, protocol: l.protocol, address: listener.address, tls: !!l.tls, ...(l.proxyprotocol ? { proxyprotocol: l.proxyprotocol } : {}) }, 'listening');
     }
     if (this.config.admin) {
       this.admin = await startAdminServer({
