@@ -227,19 +227,20 @@ export class Proxy {
         // authlimit/authlimitperip count AMI connections waiting to log in; an HTTP
         // connection is not a session (HTTP sessions are bounded per listener by maxhttpsessions).
         preAuth: front ? undefined : this.preAuth,
+        ...(l.proxyprotocol ? { proxyProtocol: { mode: l.proxyprotocol, trusted: l.trustedproxies } } : {}),
         onConnection: (socket, info) => {
           if (this.closing) socket.destroy();
           else if (front) front.accept(socket, info);
           else this.onConnection(socket, info);
         },
-        onRejected: (reason, remote) => {
+        onRejected: (reason, remote, proxy) => {
           this.metrics.connectionRejected(l.name, reason);
-          this.audit.connectionRejected({ remote, listener: l.name, reason });
+          this.audit.connectionRejected({ remote, listener: l.name, reason, proxy });
         },
       });
       await listener.listen();
       this.listeners.push(listener);
-      this.logger.info({ listener: l.name, protocol: l.protocol, address: listener.address, tls: !!l.tls }, 'listening');
+      this.logger.info({ listener: l.name, protocol: l.protocol, address: listener.address, tls: !!l.tls, ...(l.proxyprotocol ? { proxyprotocol: l.proxyprotocol } : {}) }, 'listening');
     }
     if (this.config.admin) {
       this.admin = await startAdminServer({

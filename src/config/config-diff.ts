@@ -15,12 +15,12 @@ export function sameUserEntry(a: Config, b: Config, name: string): boolean {
 
 /**
  * Keys a reload cannot apply to a running process (docs/operations.md): listener
- * addresses, protocols and HTTP settings, added or removed listeners, upstreams, the admin port and the log
+ * addresses, protocols, HTTP and PROXY protocol settings, added or removed listeners, upstreams, the admin port and the log
  * output. Listed so the operator is told, not silently ignored.
  */
 export function restartOnlyChanges(a: Config, b: Config): string[] {
   const out: string[] = [];
-  const addr = (c: Config) => JSON.stringify(c.listeners.map((l) => [l.name, l.protocol, l.bindaddr, l.port, l.http, l.websocket, l.console]));
+  const addr = (c: Config) => JSON.stringify(c.listeners.map((l) => [l.name, l.protocol, l.bindaddr, l.port, l.http, l.websocket, l.console, l.proxyprotocol, l.trustedproxies]));
   if (addr(a) !== addr(b)) out.push('listeners');
   if (JSON.stringify(a.upstreams) !== JSON.stringify(b.upstreams)) out.push('upstreams');
   if (JSON.stringify(a.admin) !== JSON.stringify(b.admin)) out.push('admin');

@@ -6,6 +6,8 @@
 // The keys that only make sense for HTTP have no schema default, so
 // listeners.ts can refuse them on an AMI listener and fill them in for HTTP.
 // The WebSocket and console keys have their own file (websocket-schema.ts).
+// `proxyprotocol` and `trustedproxies` (any listener kind) put it behind a load
+// balancer that sends a PROXY protocol header (docs/proxy-protocol.md).
 
 import { CONSOLE_SCHEMA, WEBSOCKET_SCHEMA, type WebSocketListenerConfig } from './websocket-schema.js';
 
@@ -57,6 +59,10 @@ export interface ListenerConfig {
   readonly websocket: WebSocketListenerConfig | undefined;
   /** The web console at /console (protocol http only). @default false */
   readonly console: boolean;
+  /** Expect a PROXY protocol header (v1, v2, or either) on every connection; undefined: none. */
+  readonly proxyprotocol: 'v1' | 'v2' | 'auto' | undefined;
+  /** The load balancers allowed to send it (addresses or CIDRs); non-empty exactly when proxyprotocol is set. @default [] */
+  readonly trustedproxies: readonly string[];
 }
 
 /**
@@ -106,5 +112,10 @@ export const LISTENER_SCHEMA: Schema = {
     maxbodybytes: { type: 'integer', minimum: 1024, maximum: 1048576, description: `protocol: http only. Bytes of a request body; more gets 413; default ${D.http.maxbodybytes}.` },
     websocket: WEBSOCKET_SCHEMA,
     console: CONSOLE_SCHEMA,
+    proxyprotocol: { enum: ['v1', 'v2', 'auto'], description: "Every connection starts with a PROXY protocol header from a load balancer in trustedproxies ('v1' text, 'v2' binary, 'auto' either); the client address in it is the one ACLs, limits and the audit use. Absent: no header (docs/proxy-protocol.md)." },
+    trustedproxies: {
+      type: 'array', minItems: 1, items: { type: 'string', minLength: 1 },
+      description: 'With proxyprotocol: the load balancers (IP addresses or CIDRs, IPv4 or IPv6) allowed to connect; a connection from any other address is closed unanswered.',
+    },
   },
 };

@@ -6,6 +6,7 @@
 
 import { isIP } from 'node:net';
 import { cipherListProblem } from '../tls/listener-tls.js';
+import { parseAclEntry } from '../policy/acl.js';
 import { resolveWebSocket } from './websocket-schema.js';
 import { HTTP_LISTENER_KEYS, LISTENER_DEFAULTS, type HttpListenerConfig, type ListenerConfig } from './listener-schema.js';
 
@@ -63,6 +64,7 @@ export function resolveListeners(list: Json[], ctx: ListenerLoadContext): Listen
       insecure: l['insecure'] as boolean,
       http: httpSettings(l, protocol, at, ctx),
       ...resolveWebSocket(l, protocol, at, ctx),
+      ...proxyProtocol(l, at, ctx),
     });
   });
   return out;
@@ -85,6 +87,23 @@ function httpSettings(l: Json, protocol: 'ami' | 'http', at: Path, ctx: Listener
   };
   if (/["\\]/.test(h.realm)) ctx.problem(at, 'must not contain " or \\ (it is quoted in WWW-authenticate)', 'realm');
   return h;
+}
+
+/**
+ * `proxyprotocol` and `trustedproxies` go together: a header accepted from
+ * anybody would let any client claim any address, and a list without
+ * the header would look like protection that is not there. Both are errors.
+ */
+function proxyProtocol(l: Json, at: Path, ctx: ListenerLoadContext): Pick<ListenerConfig, 'proxyprotocol' | 'trustedproxies'> {
+  const mode = l['proxyprotocol'] as ListenerConfig['proxyprotocol'];
+  const trusted = (l['trustedproxies'] as string[] | undefined) ?? [];
+  if (mode !== undefined && trusted.length === 0) ctx.problem(at, 'proxyprotocol needs trustedproxies: the addresses or CIDRs of the load balancers', 'proxyprotocol');
+  if (mode === undefined && l['trustedproxies'] !== undefined) ctx.problem([...at, 'trustedproxies'], 'trustedproxies without proxyprotocol: set proxyprotocol (v1, v2 or auto) or remove the list');
+  trusted.forEach((entry, j) => {
+    const r = entry.trim().startsWith('!') ? { ok: false as const, error: `${JSON.stringify(entry)}: a trusted proxy cannot be negated` } : parseAclEntry(entry, 'permit');
+    if (!r.ok) ctx.problem([...at, 'trustedproxies', j], r.error);
+  });
+  return { proxyprotocol: mode, trustedproxies: trusted };
 }
 
 /** 127.0.0.0/8, ::1 (any spelling), ::ffff:127.x and `localhost`. */

@@ -92,13 +92,18 @@ function base(type: AuditType, f: SessionFields): AuditRecord {
   return r;
 }
 
-export function connectionOpened(f: SessionFields): AuditRecord {
-  return base('connectionOpened', f);
+/** `proxy`: the load balancer's `ip:port` when `remote` came from its PROXY header. */
+export function connectionOpened(f: SessionFields & { proxy?: string | undefined }): AuditRecord {
+  const r = base('connectionOpened', f);
+  if (f.proxy !== undefined) r['proxy'] = f.proxy;
+  return r;
 }
 
-/** A connection refused before a session existed (limits, failed TLS handshake). */
-export function connectionRejected(f: { remote: string; listener: string; reason: string }): AuditRecord {
-  return { audit: 'connectionRejected', remote: f.remote, listener: f.listener, reason: f.reason };
+/** A connection refused before a session existed (limits, failed TLS handshake, PROXY header). */
+export function connectionRejected(f: { remote: string; listener: string; reason: string; proxy?: string | undefined }): AuditRecord {
+  const r: AuditRecord = { audit: 'connectionRejected', remote: f.remote, listener: f.listener, reason: f.reason };
+  if (f.proxy !== undefined) r['proxy'] = f.proxy;
+  return r;
 }
 
 export function tlsHandshake(f: SessionFields & { tls: TlsFields }): AuditRecord {
@@ -245,8 +250,8 @@ export class Audit {
     this.logger[level](r, MESSAGES[r.audit]);
   }
 
-  connectionOpened(f: SessionFields): void { this.write('info', connectionOpened(f)); }
-  connectionRejected(f: { remote: string; listener: string; reason: string }): void { this.write('warn', connectionRejected(f)); }
+  connectionOpened(f: SessionFields & { proxy?: string | undefined }): void { this.write('info', connectionOpened(f)); }
+  connectionRejected(f: { remote: string; listener: string; reason: string; proxy?: string | undefined }): void { this.write('warn', connectionRejected(f)); }
   tlsHandshake(f: SessionFields & { tls: TlsFields }): void { this.write('info', tlsHandshake(f)); }
   loginSucceeded(f: SessionFields & { user: string; authType?: 'plain' | 'md5' }): void { this.write('info', loginSucceeded(f)); }
   loginFailed(f: SessionFields & { reason: LoginFailureReason | (string & {}) }): void { this.write('warn', loginFailed(f)); }

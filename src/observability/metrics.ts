@@ -13,7 +13,7 @@ import { LOGIN_FAILURE_REASONS } from './audit.js';
 export const ACTION_RESULTS = ['success', 'error', 'denied', 'timeout', 'upstream-lost'] as const;
 export type MetricActionResult = typeof ACTION_RESULTS[number];
 export const LOGIN_RESULTS = ['success', ...LOGIN_FAILURE_REASONS] as const;
-export const REJECT_REASONS = ['maxconnections', 'maxconnectionsperip', 'authlimit', 'authlimitperip', 'tls-handshake', 'origin', 'subprotocol'] as const;
+export const REJECT_REASONS = ['maxconnections', 'maxconnectionsperip', 'authlimit', 'authlimitperip', 'tls-handshake', 'origin', 'subprotocol', 'proxy-untrusted', 'proxy-missing', 'proxy-malformed'] as const;
 /**
  * Why events meant for a session were lost: it was dropped as a slow consumer
  * (`queue-full`, `timeout` — the Writer's reasons; `held-events` — events held

@@ -62,7 +62,7 @@ export class SessionObserver {
   opened(id: number, conn: SessionObservation['session']['conn']): void {
     const remote = `${conn.remoteAddress}:${conn.remotePort}`;
     this.metrics.connectionOpened(conn.listener);
-    this.audit.connectionOpened({ session: id, remote, listener: conn.listener });
+    this.audit.connectionOpened({ session: id, remote, listener: conn.listener, ...(conn.proxy ? { proxy: `${conn.proxy.address}:${conn.proxy.port}` } : {}) });
     if (conn.tls) this.audit.tlsHandshake({ session: id, remote, listener: conn.listener, tls: { protocol: conn.tls.protocol, cipher: conn.tls.cipher, subject: conn.tls.subject, fingerprint256: conn.tls.fingerprint256, authorized: conn.tls.authorized } });
   }
 }

@@ -48,6 +48,11 @@ export interface ConnectionInfo {
   tls?: { protocol: string | null; cipher: string | undefined; subject: string | undefined; fingerprint256: string | undefined; authorized: boolean };
   /** A pre-authentication slot the transport took (downstream/preauth-slots.ts: authlimit, authlimitperip); the registry releases it at login or close. */
   preAuth?: { release(): void };
+  /**
+   * Behind a load balancer (listener `proxyprotocol`): the balancer's address.
+   * remoteAddress/remotePort are then the client's, from the PROXY header.
+   */
+  proxy?: { address: string; port: number };
 }
 
 export interface LoginRequest {

@@ -27,6 +27,8 @@ export interface HttpAmiClientOptions {
   ca?: Buffer;
   /** Keep-alive agent (many requests, few sockets); default a new connection per request. */
   agent?: http.Agent;
+  /** Source address (any 127.0.0.0/8 address works on Linux loopback). */
+  localAddress?: string;
 }
 
 export class HttpAmiClient {
@@ -60,6 +62,7 @@ export class HttpAmiClient {
       const req = mod.request({
         host: '127.0.0.1', port: this.opts.port, method, path: target,
         agent: this.opts.agent ?? false,
+        ...(this.opts.localAddress ? { localAddress: this.opts.localAddress } : {}),
         ...(this.opts.ca ? { ca: this.opts.ca } : {}),
         headers: { ...(this.cookie ? { Cookie: `mansession_id="${this.cookie}"` } : {}), ...headers, ...(body !== undefined ? { 'Content-Length': String(Buffer.byteLength(body)) } : {}) },
       }, (res) => {

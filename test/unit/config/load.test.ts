@@ -35,7 +35,9 @@ t.test('config/amigate.example.yaml loads (every key), with its secrets in place
   const env = { AMI_UPSTREAM_SECRET: 'up', AMI_MARK_SECRET: 'mark', AMI_CRM_SECRET: 'crm', AMI_READER_SECRET: 'reader' };
   const { config, warnings } = await loadConfig(join(dir, 'config/amigate.example.yaml'), env);
   t.same(warnings, [], 'the example is clean');
-  t.equal(config.listeners.length, 4);
+  t.equal(config.listeners.length, 5);
+  t.equal(config.listeners[4]!.proxyprotocol, 'v2');
+  t.same(config.listeners[4]!.trustedproxies, ['10.0.0.5', '10.0.0.6']);
   t.same(config.listeners[3]!.http, { httptimeout: 60, allowget: false, realm: 'asterisk', servername: 'Asterisk', maxhttpsessions: 1000, maxbodybytes: 16384 });
   t.equal(config.listeners[3]!.protocol, 'http');
   t.equal(config.listeners[0]!.protocol, 'ami');

@@ -172,3 +172,18 @@ t.test('docs/audit.md and docs/metrics.md list exactly the reason and cause valu
   t.same(ticks(dropped).filter((v) => (DROP_REASONS as readonly string[]).includes(v) || v === 'sessionclosed').sort(), [...DROP_REASONS].sort(), 'events_dropped_total reasons');
   t.notMatch(metricsDoc + doc, /`sessionClosed`, `other`|`tlsHandshake` \(/, 'no camelCase label values');
 });
+
+t.test('behind a load balancer: the balancer in `proxy` of connectionOpened and connectionRejected, documented', async (t) => {
+  const opened = audit.connectionOpened({ ...base, proxy: '10.0.0.5:40418' });
+  t.same(Object.keys(opened), ['audit', 'session', 'remote', 'listener', 'proxy']);
+  t.equal(opened['proxy'], '10.0.0.5:40418');
+  t.notOk('proxy' in audit.connectionOpened(base), 'absent without a balancer');
+  t.same(audit.connectionRejected({ remote: '192.0.2.9', listener: 'lb', reason: 'maxconnectionsperip', proxy: '10.0.0.5:1' }),
+    { audit: 'connectionRejected', remote: '192.0.2.9', listener: 'lb', reason: 'maxconnectionsperip', proxy: '10.0.0.5:1' });
+  const doc = await readFile(new URL('../../../docs/audit.md', import.meta.url), 'utf8');
+  for (const type of ['connectionOpened', 'connectionRejected']) {
+    const section = doc.split(new RegExp(`^## \`${type}\`$`, 'm'))[1]!.split(/^## /m)[0]!;
+    t.match(section, '`proxy`', `${type}: proxy documented`);
+    t.match(section, /"proxy":"10\.0\.0\.5:\d+"|"reason":"proxy-untrusted"/, `${type}: an example`);
+  }
+});

@@ -9,7 +9,7 @@ import type { ListenerConfig } from '../../../src/config/schema.js';
 import { testPki } from '../../helpers/certs.js';
 
 const listener = (tls: Partial<NonNullable<ListenerConfig['tls']>>): ListenerConfig => ({
-  name: 'public', protocol: 'ami', bindaddr: '127.0.0.1', port: 0, insecure: false, http: undefined, websocket: undefined, console: false,
+  name: 'public', protocol: 'ami', bindaddr: '127.0.0.1', port: 0, insecure: false, http: undefined, websocket: undefined, console: false, proxyprotocol: undefined, trustedproxies: [],
   tls: { certfile: '', privatekey: '', cafile: undefined, verifyclient: false, minversion: 'TLSv1.2', ciphers: DEFAULT_CIPHERS, ...tls },
 });
 
