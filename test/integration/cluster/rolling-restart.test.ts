@@ -9,8 +9,8 @@
 // own response (an action a held at the stop was never run: the client resends
 // it on b, and Asterisk runs each action exactly once); a exits 0. Started
 // again, a takes new connections.
-// HAProxy speaks plain TCP to amigate here (no send-proxy: PROXY protocol is
-// tested on its own, docs/proxy-protocol.md).
+// HAProxy sends PROXY v2 headers (send-proxy-v2), as docs/scale-out.md and
+// deploy/haproxy/haproxy.cfg deploy it; its checks go to the admin port.
 
 import t from 'tap';
 import { startSim } from '../../../src/sim/server.js';
@@ -28,7 +28,7 @@ const READY_DELAY_S = 2;
 function amigateYaml(simPort: number, port: number, admin: number): string {
   return `general: { drainreadydelay: ${READY_DELAY_S}, draintimeout: 5000, authlimitperip: 50 }
 listeners:
-  - { name: plain, bindaddr: 127.0.0.1, port: ${port} }
+  - { name: plain, bindaddr: 127.0.0.1, port: ${port}, proxyprotocol: v2, trustedproxies: [127.0.0.1] }
 upstreams:
   - { name: pbx1, host: 127.0.0.1, port: ${simPort}, username: ${UPSTREAM_USER.name}, secret: ${UPSTREAM_USER.secret}, connections: 2 }
 admin: { bindaddr: 127.0.0.1, port: ${admin} }
@@ -135,8 +135,8 @@ backend amigate
   option httpchk GET /readyz
   http-check expect status 200
   default-server inter 250ms fall 2 rise 2
-  server a 127.0.0.1:${pa} check port ${aa}
-  server b 127.0.0.1:${pb} check port ${ab}
+  server a 127.0.0.1:${pa} send-proxy-v2 check port ${aa}
+  server b 127.0.0.1:${pb} send-proxy-v2 check port ${ab}
 listen stats
   mode http
   bind 127.0.0.1:${st}
