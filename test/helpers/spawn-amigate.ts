@@ -14,6 +14,8 @@ const loader = process.execArgv.filter((a) => a.includes('@tapjs/typescript') ||
 
 export interface SpawnedAmigate {
   readonly pid: number;
+  /** The config file it was started with (rewrite it, then SIGHUP, to reload). */
+  readonly file: string;
   /** JSON log lines so far. */
   readonly lines: Array<Record<string, unknown>>;
   stderr(): string;
@@ -69,6 +71,7 @@ export async function spawnAmigate(t: Test, yaml: string, opts: { name?: string;
   const adminPort = admin ? Number(String(admin['admin']).split(':').pop()) : undefined;
   return {
     pid: child.pid!,
+    file,
     lines,
     stderr: () => err,
     portOf(name) {

@@ -14,22 +14,27 @@ import { ACCEPTED, IN_USE, attempt, loggedIn } from '../../helpers/cluster.js';
 
 const LEASE_TTL = 3;
 
+/** One instance with the one-session user `solo`, sharing `redisUrl`. */
+function instanceYaml(simPort: number, redisUrl: string, instance: string, leasettl: number, extra = ''): string {
+  return `
+listeners:
+  - { name: plain, bindaddr: 127.0.0.1, port: 0 }
+upstreams:
+  - { name: pbx1, host: 127.0.0.1, port: ${simPort}, username: ${UPSTREAM_USER.name}, secret: ${UPSTREAM_USER.secret} }
+users:
+  solo: { secret: pw, read: call, allowmultiplelogin: false }
+${extra}cluster:
+  redis: ${redisUrl}
+  instance: ${instance}
+  leasettl: ${leasettl}
+`;
+}
+
 t.test('a killed instance frees its users after leasettl', async (t) => {
   const redis = await startRedis(t);
   const sim = await startSim({ users: [UPSTREAM_USER] });
   t.teardown(() => sim.close());
-  const killed = await spawnAmigate(t, `
-listeners:
-  - { name: plain, bindaddr: 127.0.0.1, port: 0 }
-upstreams:
-  - { name: pbx1, host: 127.0.0.1, port: ${sim.port}, username: ${UPSTREAM_USER.name}, secret: ${UPSTREAM_USER.secret} }
-users:
-  solo: { secret: pw, read: call, allowmultiplelogin: false }
-cluster:
-  redis: ${redis.url}
-  instance: doomed
-  leasettl: ${LEASE_TTL}
-`, { name: 'doomed' });
+  const killed = await spawnAmigate(t, instanceYaml(sim.port, redis.url, 'doomed', LEASE_TTL), { name: 'doomed' });
   await killed.logged((l) => l['msg'] === 'redis up: login state is shared', 'redis up');
   const other = await startProxy(t, { users: { solo: { secret: 'pw', read: 'call', allowmultiplelogin: false } }, cluster: { redis: redis.url, instance: 'survivor', leasettl: LEASE_TTL } });
 
@@ -60,19 +65,7 @@ t.test('a clean stop (SIGTERM) gives its leases back at once', async (t) => {
   const redis = await startRedis(t);
   const sim = await startSim({ users: [UPSTREAM_USER] });
   t.teardown(() => sim.close());
-  const stopping = await spawnAmigate(t, `
-listeners:
-  - { name: plain, bindaddr: 127.0.0.1, port: 0 }
-upstreams:
-  - { name: pbx1, host: 127.0.0.1, port: ${sim.port}, username: ${UPSTREAM_USER.name}, secret: ${UPSTREAM_USER.secret} }
-users:
-  solo: { secret: pw, read: call, allowmultiplelogin: false }
-general: { draintimeout: 100 }
-cluster:
-  redis: ${redis.url}
-  instance: leaving
-  leasettl: 600
-`, { name: 'leaving' });
+  const stopping = await spawnAmigate(t, instanceYaml(sim.port, redis.url, 'leaving', 600, 'general: { draintimeout: 100 }\n'), { name: 'leaving' });
   await stopping.logged((l) => l['msg'] === 'redis up: login state is shared', 'redis up');
   const other = await startProxy(t, { users: { solo: { secret: 'pw', read: 'call', allowmultiplelogin: false } }, cluster: { redis: redis.url, instance: 'staying' } });
   const held = await loggedIn(stopping.portOf('plain'), 'solo', 'pw');

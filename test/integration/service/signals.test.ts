@@ -5,17 +5,14 @@
 // get Event: Shutdown the way Asterisk sends it, and the process exits 0.
 
 import t from 'tap';
-import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { startSim } from '../../../src/sim/server.js';
 import { UPSTREAM_USER, waitUntil } from '../../helpers/start-proxy.js';
 import { TestClient } from '../../helpers/ami-test-client.js';
+import { spawnAmigate } from '../../helpers/spawn-amigate.js';
 
 /** A timer that does not keep the test process alive. */
 const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
-
-const loader = process.execArgv.filter((a) => a.includes('@tapjs/typescript') || a === '--enable-source-maps');
 
 function configText(simPort: number, users: string): string {
   return `general: { authtimeout: 5, draintimeout: 3000 }
@@ -31,36 +28,11 @@ ${users}`;
 t.test('SIGHUP reload and SIGTERM drain on a spawned amigate', async (t) => {
   const sim = await startSim({ users: [UPSTREAM_USER] });
   t.teardown(() => sim.close());
-  const dir = t.testdir({});
-  const file = join(dir, 'amigate.yaml');
-  await writeFile(file, configText(sim.port, `  ops: { secret: opspw, read: call, write: call }
+  const amigate = await spawnAmigate(t, configText(sim.port, `  ops: { secret: opspw, read: call, write: call }
   gone: { secret: gonepw, read: call }
 `));
-  const child = spawn(process.execPath, [...loader, 'src/main.ts', '--config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let exit: number | null | undefined;
-  const exited = new Promise<void>((resolve) => child.on('exit', (code) => { exit = code; resolve(); }));
-  t.teardown(() => { if (exit === undefined) child.kill('SIGKILL'); });
-  const lines: Array<Record<string, unknown>> = [];
-  let stderr = '';
-  let buf = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => {
-    buf += d;
-    let nl: number;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, nl);
-      buf = buf.slice(nl + 1);
-      try { lines.push(JSON.parse(line) as Record<string, unknown>); } catch { /* not JSON */ }
-    }
-  });
-  child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
-  const logged = (pred: (l: Record<string, unknown>) => boolean, what: string, ms = 15000) =>
-    waitUntil(() => lines.some(pred) || exit !== undefined, ms, what).then(() => {
-      if (!lines.some(pred)) throw new Error(`${what}: process ended (${exit}) ${stderr}`);
-      return lines.find(pred)!;
-    });
-
-  const listening = await logged((l) => l['msg'] === 'listening', 'listening');
-  const port = (listening['address'] as { port: number }).port;
+  const { file, logged } = amigate;
+  const port = amigate.portOf('plain');
   await waitUntil(() => sim.sessionCount() >= 2, 10000, 'upstream logged in');
 
   const ops = await TestClient.connect({ port });
@@ -79,7 +51,7 @@ t.test('SIGHUP reload and SIGTERM drain on a spawned amigate', async (t) => {
   // SIGHUP with ops widened and gone removed.
   await writeFile(file, configText(sim.port, `  ops: { secret: opspw, read: "system,call", write: "system,call" }
 `));
-  child.kill('SIGHUP');
+  amigate.kill('SIGHUP');
   await logged((l) => l['msg'] === 'configuration reloaded', 'reloaded');
   await Promise.race([gone.closedPromise, delay(3000)]);
   t.ok(gone.closed, 'a removed user is closed');
@@ -93,7 +65,7 @@ t.test('SIGHUP reload and SIGTERM drain on a spawned amigate', async (t) => {
   // An invalid file is refused; the running configuration stays.
   await writeFile(file, configText(sim.port, `  ops: { secret: opspw, read: "system,call", write: "system,call", colour: blue }
 `));
-  child.kill('SIGHUP');
+  amigate.kill('SIGHUP');
   const rejected = await logged((l) => l['msg'] === 'reload rejected; the running configuration stays in force', 'rejected');
   t.match(JSON.stringify(rejected), /amigate\.yaml:\d+: users\.ops\.colour/, 'the log line names file, line and key');
   const still = await ops.action([['Action', 'CoreStatus']], { id: 'cs3' });
@@ -106,7 +78,7 @@ t.test('SIGHUP reload and SIGTERM drain on a spawned amigate', async (t) => {
   sim.hang(true);
   const inflight = ops.action([['Action', 'CoreStatus']], { id: 'cs4', ms: 8000 });
   await delay(100);
-  child.kill('SIGTERM');
+  amigate.kill('SIGTERM');
   await delay(300);
   t.ok(!ops.closed, 'still open while the action is in flight');
   sim.hang(false);
@@ -116,6 +88,6 @@ t.test('SIGHUP reload and SIGTERM drain on a spawned amigate', async (t) => {
   t.equal(shutdown.toString(), 'Event: Shutdown\r\nPrivilege: system,all\r\nShutdown: Cleanly\r\nRestart: False\r\n\r\n');
   await Promise.race([ops.closedPromise, delay(5000)]);
   t.ok(ops.closed, 'then the connection is closed');
-  await Promise.race([exited, delay(10000)]);
-  t.equal(exit, 0, `exit code 0 ${stderr}`);
+  await Promise.race([amigate.exited, delay(10000)]);
+  t.equal(amigate.exitCode, 0, `exit code 0 ${amigate.stderr()}`);
 });

@@ -6,7 +6,7 @@ import t from 'tap';
 import { parseConfig } from '../../../src/config/load.js';
 import { redactRedisUrl } from '../../../src/config/cluster-schema.js';
 import { restartOnlyChanges } from '../../../src/config/config-diff.js';
-import { ConfigInvalidError, type ConfigProblem } from '../../../src/errors.js';
+import { problemsOf } from '../../helpers/config-problems.js';
 
 const BASE = `listeners:
   - { name: ami, port: 5038 }
@@ -14,15 +14,6 @@ upstreams:
   - { name: pbx1, host: 127.0.0.1, username: amigate, secret: s3cret }
 `;
 
-async function problemsOf(yaml: string, env: NodeJS.ProcessEnv = {}): Promise<ConfigProblem[]> {
-  try {
-    await parseConfig(yaml, 'amigate.yaml', env);
-  } catch (err) {
-    if (err instanceof ConfigInvalidError) return [...err.problems];
-    throw err;
-  }
-  throw new Error('expected ConfigInvalidError');
-}
 
 t.test('no section: no cluster; defaults; password from the environment', async (t) => {
   t.equal((await parseConfig(BASE, 'amigate.yaml', {})).config.cluster, undefined);

@@ -5,21 +5,10 @@
 import t from 'tap';
 import { parseConfig } from '../../../src/config/load.js';
 import { restartOnlyChanges } from '../../../src/config/config-diff.js';
-import { ConfigInvalidError, type ConfigProblem } from '../../../src/errors.js';
+import { problemsOf, UPSTREAM_YAML } from '../../helpers/config-problems.js';
 
-const UP = `upstreams:
-  - { name: pbx1, host: 127.0.0.1, username: amigate, secret: s3cret }
-`;
+const UP = UPSTREAM_YAML;
 
-async function problemsOf(yaml: string): Promise<ConfigProblem[]> {
-  try {
-    await parseConfig(yaml, 'amigate.yaml', {});
-  } catch (err) {
-    if (err instanceof ConfigInvalidError) return [...err.problems];
-    throw err;
-  }
-  throw new Error('expected ConfigInvalidError');
-}
 
 t.test('accepted on AMI and HTTP listeners; absent means off', async (t) => {
   const { config } = await parseConfig(`listeners:

@@ -4,21 +4,10 @@
 
 import t from 'tap';
 import { parseConfig } from '../../../src/config/load.js';
-import { ConfigInvalidError, type ConfigProblem } from '../../../src/errors.js';
+import { problemsOf, UPSTREAM_YAML } from '../../helpers/config-problems.js';
 
-const UP = `upstreams:
-  - { name: pbx1, host: 127.0.0.1, username: amigate, secret: s3cret }
-`;
+const UP = UPSTREAM_YAML;
 
-async function problemsOf(yaml: string): Promise<ConfigProblem[]> {
-  try {
-    await parseConfig(yaml, 'amigate.yaml', {});
-  } catch (err) {
-    if (err instanceof ConfigInvalidError) return [...err.problems];
-    throw err;
-  }
-  throw new Error('expected ConfigInvalidError');
-}
 
 t.test('an HTTP listener serves WebSocket at /ws by default, the console only when asked', async (t) => {
   const { config } = await parseConfig(`listeners:
