@@ -5,25 +5,23 @@
 // metrics. start() opens upstreams, listeners and the admin port; close()
 // runs the drain (drain.ts: not ready first, then stop accepting, finish
 // in-flight actions up to a deadline, Event: Shutdown to system readers, close).
+// Its helpers, each one job: session-services.ts (the SessionServices object),
+// scope-hooks.ts ([scope] hooks), session-openers.ts (a session per connection),
+// http-mounts.ts (an HTTP listener's front ends), admin-wiring.ts (admin port).
 
 import type { Duplex } from 'node:stream';
 import type pino from 'pino';
 import { AmiMessage } from './protocol/message.js';
 import { DEFAULT_BANNER, parseBanner } from './protocol/banner.js';
-import { Router, type ReplyHandler } from './router/router.js';
+import { Router } from './router/router.js';
 import { Fanout } from './fanout/fanout.js';
 import { Cluster } from './upstream/cluster.js';
 import type { Connector } from './upstream/connector.js';
 import { Listener, type ListenerTls } from './downstream/listener.js';
 import { HttpFront } from './downstream/http-front.js';
 import type { HttpMount } from './downstream/http-mount.js';
-import { webSocketMounts } from './downstream/websocket-front.js';
-import { AmiHttpMount } from './downstream/ami-http-mount.js';
-import type { HttpTransport } from './downstream/http-transport.js';
-import { AmiSession } from './session/session.js';
-import type { Transport } from './session/context.js';
-import { Session } from './downstream/session.js';
-import type { ConnectionInfo, Decision, SessionHandle, SessionObservation, SessionServices, SessionUser } from './session/services.js';
+import type { AmiHttpMount } from './downstream/ami-http-mount.js';
+import type { ConnectionInfo, SessionHandle, SessionObservation, SessionServices } from './session/services.js';
 import { SessionRegistry } from './session/registry.js';
 import { LoginService, sessionUser } from './session/services/login.js';
 import { PolicyService } from './session/services/policy.js';
@@ -33,7 +31,7 @@ import type { Config, ListenerConfig } from './config/schema.js';
 import { loadAllListenerTls } from './tls/listener-tls.js';
 import { UserStore } from './auth/user-store.js';
 import { certificateMatches } from './auth/authenticator.js';
-import { loginState, withRedis, type SharedState } from './cluster/wiring.js';
+import { loginState, type SharedState } from './cluster/wiring.js';
 import { ActionPrivilegeTable } from './policy/action-privileges.js';
 import { auditOptions } from './observability/audit-options.js';
 import { restartOnlyChanges, sameUserEntry } from './config/config-diff.js';
@@ -41,9 +39,14 @@ import { createLogger, logFileOf } from './observability/logger.js';
 import { Audit } from './observability/audit.js';
 import { Metrics } from './observability/metrics.js';
 import { SessionObserver } from './observability/session-observer.js';
-import { startAdminServer, type AdminServer } from './observability/http.js';
+import type { AdminServer } from './observability/http.js';
 import { TenantScopes } from './scope/tenant-scopes.js';
 import { Drain } from './drain.js';
+import { SessionOpeners } from './session-openers.js';
+import { httpMounts } from './http-mounts.js';
+import { ScopeHooks } from './scope-hooks.js';
+import { sessionServices } from './session-services.js';
+import { startAdmin } from './admin-wiring.js';
 
 export interface ProxyOptions {
   logger?: pino.Logger;
@@ -82,7 +85,9 @@ export class Proxy {
   private readonly forwarding: ForwardingService;
   private readonly observer: SessionObserver;
   private readonly preAuth = new PreAuthSlots(() => this.config.general);
-  private nextSessionId = 0;
+  private readonly openers: SessionOpeners;
+  /** [scope] */
+  private readonly scopeHooks: ScopeHooks;
   private readonly startedAt = Date.now();
   private lastReloadAt = Date.now();
   private booted: { uptime: number; lastReload: number; at: number } | undefined;
@@ -145,7 +150,14 @@ export class Proxy {
       upstreamWaitMs: () => this.config.general.upstreamwait,
       onOverload: () => this.metrics.limitHit('upstream-maxpendingactions'),
     });
-    this.services = this.sessionServices(new PolicyService(this.privileges, config.upstreams.map((u) => u.name)));
+    this.scopeHooks = new ScopeHooks(this.scopes, (id) => this.sessions.get(id)?.user?.name); // [scope]
+    this.services = sessionServices({
+      general: () => this.config.general, banner: () => this.banner(), fullyBooted: () => this.fullyBooted(),
+      logins: this.logins, policy: new PolicyService(this.privileges, config.upstreams.map((u) => u.name)), forwarding: this.forwarding, scope: this.scopeHooks,
+      // Through the method, so a caller that wraps proxy.observe (the soak) sees every notification.
+      observe: (ev) => this.observe(ev),
+    });
+    this.openers = new SessionOpeners({ services: this.services, registry: this.registry, observer: this.observer, closing: () => this.closing });
     this.metrics.setStatsSource(() => ({
       pending: this.router.pendingCount, cluster: this.cluster.stats(), sessions: this.registry.size, fanout: this.fanout.stats, router: this.router.stats,
       scope: { events: this.fanout.stats.scopeWithheld, listItems: this.scopes.stats.listItemsWithheld }, // [scope]
@@ -159,52 +171,6 @@ export class Proxy {
 
   /** The live sessions by id (the drain, reload, and tests read it). */
   private get sessions(): Map<number, SessionHandle> { return this.registry.sessions; }
-
-  /** One SessionServices for every transport: the services above, and this proxy's general settings. */
-  private sessionServices(policy: PolicyService): SessionServices {
-    const general = () => this.config.general;
-    return {
-      banner: () => this.banner(),
-      get authTimeoutMs() { return general().authtimeout * 1000; },
-      get maxQueueBytes() { return general().maxqueuebytes; },
-      get maxPendingActions() { return general().maxpendingactions; },
-      get maxLineBytes() { return general().maxlinebytes; },
-      get maxHeaders() { return general().maxheaders; },
-      login: async (req) => { const r = await this.logins.login(req); return r.ok ? { ok: true, user: this.scoped(r.user) } : r; }, // [scope]
-      challengeAllowed: (username) => this.logins.challengeAllowed(username),
-      decide: (user, msg) => this.scopedDecision(policy.decide(user, msg), user, msg, policy), // [scope]
-      compileFilters: (user, extra) => policy.compileFilters(user, extra),
-      checkFilter: (spec) => policy.checkFilter(spec),
-      forward: (session, msg, servers, handler) => this.forwarding.forward(session, msg, servers, this.scopedReplies(session.id, handler, servers)), // [scope]
-      filterListCommands: (user, response) => policy.filterListCommands(user, response),
-      serversFor: (user) => policy.serversFor(user),
-      fullyBooted: () => this.fullyBooted(),
-      // Through the method, so a caller that wraps proxy.observe (the soak) sees every notification.
-      observe: (ev) => this.observe(ev),
-    };
-  }
-
-  // --- [scope] tenant scoping hooks (docs/tenants.md) ---------------------------
-
-  /** The session's user with its scope id (fan-out reads it). */
-  private scoped(user: SessionUser): SessionUser {
-    const id = this.scopes.scopeOf(user.name)?.id;
-    return id === undefined ? user : { ...user, scopeId: id };
-  }
-
-  /** After the policy: a scoped user's action must stay inside its scope (may narrow the upstreams). */
-  private scopedDecision(d: Decision, user: SessionUser, msg: AmiMessage, policy: PolicyService): Decision {
-    if (!d.allow) return d;
-    const sd = this.scopes.decide(user.name, msg, d.servers ?? policy.serversFor(user));
-    if (!sd.allow) return sd;
-    return sd.servers ? { allow: true, servers: sd.servers } : d;
-  }
-
-  /** A scoped user's list replies are cut to its scope, with ListItems kept in step. */
-  private scopedReplies(session: number, handler: ReplyHandler, servers: readonly string[]): ReplyHandler {
-    const name = this.sessions.get(session)?.user?.name;
-    return name === undefined ? handler : this.scopes.replies(name, handler, servers);
-  }
 
   // --- lifecycle --------------------------------------------------------------
 
@@ -243,18 +209,9 @@ export class Proxy {
       this.logger.info({ listener: l.name, protocol: l.protocol, address: listener.address, tls: !!l.tls, ...(l.proxyprotocol ? { proxyprotocol: l.proxyprotocol } : {}) }, 'listening');
     }
     if (this.config.admin) {
-      this.admin = await startAdminServer({
-        host: this.config.admin.bindaddr,
-        port: this.config.admin.port,
-        metrics: this.metrics,
-        // Alive through the whole drain: a failed liveness check could get the process killed mid-drain.
-        health: () => ({ live: true }),
-        ready: () => {
-          const servers = this.config.upstreams.map((u) => ({ name: u.name, ready: this.cluster.isReady(u.name) }));
-          const draining = this.drain.draining;
-          return withRedis({ ready: !draining && servers.some((s) => s.ready), detail: { upstreams: servers, ...(draining ? { draining } : {}) } }, this.shared);
-        },
-        ...(this.shared ? { sessions: () => this.shared!.sessions() } : {}),
+      this.admin = await startAdmin(this.config.admin, {
+        metrics: this.metrics, shared: this.shared, upstreams: () => this.config.upstreams,
+        isReady: (server) => this.cluster.isReady(server), draining: () => this.drain.draining,
       });
       this.logger.info({ admin: `${this.config.admin.bindaddr}:${this.admin.port}` }, 'admin listening');
     }
@@ -294,69 +251,27 @@ export class Proxy {
       if (!s.user) continue;
       const rec = users.get(s.user.name);
       if (!rec) { s.end('user-removed'); continue; }
-      if (sameUserEntry(prev, next, s.user.name)) { s.updateUser(this.scoped(sessionUser(rec))); continue; }
+      if (sameUserEntry(prev, next, s.user.name)) { s.updateUser(this.scopeHooks.scoped(sessionUser(rec))); continue; }
       // A changed user: the new rules apply to this session too, or it ends (general.reloadsessions).
       if (next.general.reloadsessions === 'close') s.end('user-changed');
       else if (!rec.acl.allows(s.conn.remoteAddress) || (rec.certificate && !certificateMatches(rec.certificate, s.conn.tls))) s.end('user-changed');
-      else s.updateUser(this.scoped(sessionUser(rec)));
+      else s.updateUser(this.scopeHooks.scoped(sessionUser(rec)));
     }
     this.logger.info({ users: users.size }, 'configuration reloaded');
   }
 
   // --- sessions ---------------------------------------------------------------
 
-  /** The front ends an HTTP listener serves, in the order they are tried. */
-  private async httpMounts(l: ListenerConfig): Promise<HttpMount[]> {
-    const h = l.http!;
-    const general = () => this.config.general;
-    // WebSocket and console first: each claims only its own paths.
-    const mounts = await webSocketMounts(l, {
-      limits: () => ({ maxQueueBytes: general().maxqueuebytes, maxLineBytes: general().maxlinebytes, maxHeaders: general().maxheaders }),
-      admit: (remote) => this.preAuth.take(remote),
-      open: (transport, conn) => this.openWebSocketSession(transport, conn),
-      onRejected: (reason, remote) => {
-        this.metrics.connectionRejected(l.name, reason);
-        this.audit.connectionRejected({ remote, listener: l.name, reason });
-      },
+  /** The front ends an HTTP listener serves (http-mounts.ts). */
+  private httpMounts(l: ListenerConfig): Promise<HttpMount[]> {
+    return httpMounts(l, {
+      general: () => this.config.general, preAuth: this.preAuth, openers: this.openers, metrics: this.metrics, audit: this.audit,
+      logger: this.logger, logins: this.logins, amiHttp: this.amiHttp, extra: this.extraHttpMounts,
     });
-    const ami = new AmiHttpMount({
-      listener: l.name, httpTimeoutSeconds: h.httptimeout, maxSessions: h.maxhttpsessions, realm: h.realm,
-      allowGet: h.allowget, serverName: h.servername, maxBodyBytes: h.maxbodybytes,
-      logger: this.logger.child({ component: 'http' }),
-      newSession: (conn, transport) => this.onHttpSession(conn, transport),
-      digestSecret: (username) => this.logins.digestSecret(username),
-    });
-    this.amiHttp.set(l.name, ami);
-    return [...mounts, ami, ...(this.extraHttpMounts?.(l) ?? [])];
-  }
-
-  /** A session core for an HTTP session: counted with every other session, but not for authlimit (AMI sockets only). */
-  private onHttpSession(conn: ConnectionInfo, transport: HttpTransport): AmiSession {
-    const id = ++this.nextSessionId;
-    const session = new AmiSession(id, this.services, conn, transport);
-    this.registry.add(session, false);
-    this.observer.opened(id, conn);
-    session.start();
-    return session;
-  }
-
-  /** A WebSocket session: an AMI session like a TCP one (counted for authlimit), on its transport. */
-  private openWebSocketSession(transport: Transport, conn: ConnectionInfo): void {
-    if (this.closing) { transport.destroy(); return; }
-    const id = ++this.nextSessionId;
-    const session = new AmiSession(id, this.services, conn, transport);
-    this.registry.add(session);
-    this.observer.opened(id, conn);
-    session.start();
   }
 
   private onConnection(socket: Duplex, conn: ConnectionInfo): void {
-    if (this.closing) { socket.destroy(); return; }
-    const id = ++this.nextSessionId;
-    const session = new Session(id, socket, this.services, conn);
-    this.registry.add(session);
-    this.observer.opened(id, conn);
-    session.start();
+    this.openers.socket(socket, conn);
   }
 
   /** Every session notification: the registry's books, then audit and metrics. */

@@ -53,7 +53,7 @@ export interface ImportResult {
 
 /** amigate's defaults for the two per-user booleans (general.allowmultiplelogin / displayconnects). */
 const AMIGATE_DEFAULT_BOOL = true;
-/** users.* property names in src/config/schema.ts. Blanks never work in Asterisk either: Login skips leading blanks of the Username value. */
+/** users.* property names in src/config/user-schema.ts. Blanks never work in Asterisk either: Login skips leading blanks of the Username value. */
 const USER_NAME = /^[!-~]{1,79}$/;
 /** Both families: a user whose named ACL cannot be carried over is refused everywhere. */
 const DENY_ALL = ['0.0.0.0/0.0.0.0', '::/0'];

@@ -1,4 +1,4 @@
-// Semantic checks of users.<name>.scope (docs/tenants.md), run by load.ts after
+// Semantic checks of users.<name>.scope (docs/tenants.md), run by users.ts after
 // the schema: patterns must be plain names with `*`/`?`, and settings that
 // cannot do what they seem to are warned about.
 

@@ -1,5 +1,5 @@
 // A session on a TCP/TLS stream: the session core (session/session.ts) driven
-// by a StreamTransport. What listener.ts accepts and proxy.ts creates; the
+// by a StreamTransport. What listener.ts accepts and session-openers.ts creates; the
 // types of the core are re-exported so callers of the stream front end need
 // one import.
 

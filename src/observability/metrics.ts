@@ -5,10 +5,19 @@
 // neither usernames nor ActionIDs are ever labels. Gauges that mirror domain
 // state (pending actions, upstream state) are read from a stats() source at
 // scrape time, the way undici exposes PoolStats. docs/metrics.md lists them.
+// This file owns the Metrics API and the connection, login and action families;
+// event-metrics.ts and upstream-metrics.ts hold the other families.
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { DEFAULT_KNOWN_ACTIONS } from './action-names.js';
 import { LOGIN_FAILURE_REASONS } from './audit.js';
+import { OTHER, bounded } from './metric-labels.js';
+import type { MetricsStats } from './metrics-stats.js';
+import { registerEventMetrics, type EventFamilies } from './event-metrics.js';
+import { registerUpstreamMetrics } from './upstream-metrics.js';
+
+export type { MetricsStats } from './metrics-stats.js';
+export { UPSTREAM_STATES, UPSTREAM_DROP_REASONS } from './upstream-metrics.js';
 
 export const ACTION_RESULTS = ['success', 'error', 'denied', 'timeout', 'upstream-lost'] as const;
 export type MetricActionResult = typeof ACTION_RESULTS[number];
@@ -23,41 +32,8 @@ export const REJECT_REASONS = ['maxconnections', 'maxconnectionsperip', 'authlim
 export const DROP_REASONS = ['queue-full', 'timeout', 'held-events', 'session-closed'] as const;
 /** Limits that refuse a single request (the session goes on); connection limits count in rejected_total. */
 export const LIMITS = ['maxpendingactions', 'upstream-maxpendingactions', 'line-too-long', 'too-many-lines'] as const;
-export const UPSTREAM_STATES = ['down', 'booting', 'ready', 'closed'] as const;
-/** Why an upstream packet reached no session (router/router.ts ROUTER_DROP_REASONS). */
-export const UPSTREAM_DROP_REASONS = ['no-owner', 'foreign'] as const;
-const OTHER = 'other';
 /** A cap on the action-name label set, however many names upstreams announce. */
 const MAX_KNOWN_ACTIONS = 1000;
-
-/** What metrics read at scrape time. Structural, so proxy.ts passes Router/Cluster stats as they are. */
-export interface MetricsStats {
-  /** Actions awaiting a response, across all upstreams. */
-  pending?: number;
-  cluster?: {
-    servers: ReadonlyArray<{
-      name: string;
-      state?: string;
-      ready?: boolean;
-      connectionsReady?: number;
-      connectionsTotal?: number;
-      reconnects?: number;
-      pending?: number;
-      /** Packets that broke the server's maxlinebytes / maxheaders. */
-      oversize?: { 'line-too-long': number; 'too-many-lines': number };
-    }>;
-  };
-  /** Cumulative fan-out counters; when present they drive amigate_events_delivered_total and amigate_events_unknown_privilege_total. */
-  fanout?: { delivered: number; unknownPrivilege?: number };
-  /** Cumulative router counters: upstream packets that reached nobody, by reason (amigate_upstream_packets_dropped_total). */
-  router?: { dropped: Readonly<Record<string, number>> };
-  /** [scope] Packets withheld from scoped users: broadcast events (per receiver) and list items. */
-  scope?: { events: number; listItems: number };
-  /** The largest output queue (bytes) of any open session now; called only when the gauge is scraped. */
-  sessionQueueBytesMax?: () => number;
-  /** Log lines (audit records included) log.file could not take: its buffer was full or a write failed. */
-  logLinesDropped?: number | undefined;
-}
 
 export interface MetricsOptions {
   /** Action names that may appear as a label (case-insensitive). @default DEFAULT_KNOWN_ACTIONS (Asterisk 22 core + common modules) */
@@ -70,14 +46,8 @@ export interface MetricsOptions {
   upstreams?: readonly string[];
 }
 
-function bounded<T extends string>(value: string, allowed: readonly T[]): T | typeof OTHER {
-  return (allowed as readonly string[]).includes(value) ? value as T : OTHER;
-}
-
 const LATENCY_PROXY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
 const LATENCY_UPSTREAM_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
-// 1 KiB … 64 MiB, ×4.
-const QUEUE_BUCKETS = [1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864];
 
 export class Metrics {
   readonly registry = new Registry();
@@ -95,11 +65,7 @@ export class Metrics {
   private readonly actionUpstreamSeconds: Histogram;
   private readonly actionTimeouts: Counter;
   private readonly limitHits: Counter;
-  private readonly eventsReceived: Counter<'upstream'>;
-  private readonly eventsDelivered: Counter;
-  private readonly eventsDropped: Counter<'reason'>;
-  private readonly queueHighWaterBytes: Histogram;
-  private readonly slowConsumers: Counter;
+  private readonly events: EventFamilies;
   private readonly upstreamStates = new Map<string, string>();
 
   constructor(opts: MetricsOptions = {}) {
@@ -107,6 +73,7 @@ export class Metrics {
     const registers = [this.registry];
     // Arrow functions below close over `self`: prom-client calls collect() with the metric as `this`.
     const self = this;
+    const families = { registers, stats: () => self.stats() };
 
     this.connectionsActive = new Gauge({
       name: 'amigate_downstream_connections_active', help: 'Downstream (client) connections open now, by listener.',
@@ -143,136 +110,8 @@ export class Metrics {
       name: 'amigate_limit_refusals_total', help: 'Requests refused by a limit (the session stays open), by limit.', labelNames: ['limit'], registers,
     });
     for (const limit of LIMITS) this.limitHits.inc({ limit }, 0);
-    this.eventsReceived = new Counter({
-      name: 'amigate_events_received_total', help: 'Unsolicited events received from upstreams, by upstream.',
-      labelNames: ['upstream'], registers,
-    });
-    this.eventsDelivered = new Counter({
-      name: 'amigate_events_delivered_total', help: 'Events queued to downstream sessions (one per event per receiving session).',
-      registers,
-      collect() {
-        const s = self.stats();
-        if (s?.fanout) { this.reset(); this.inc(s.fanout.delivered); }
-      },
-    });
-    new Counter({
-      name: 'amigate_scope_withheld_total',
-      help: 'Packets withheld from scoped (tenant) users: broadcast events, one per event per scoped session (kind=event), and list items (kind=list-item).',
-      labelNames: ['kind'], registers,
-      collect() {
-        const s = self.stats()?.scope;
-        this.reset();
-        this.inc({ kind: 'event' }, s?.events ?? 0);
-        this.inc({ kind: 'list-item' }, s?.listItems ?? 0);
-      },
-    });
-    this.eventsDropped = new Counter({
-      name: 'amigate_events_dropped_total', help: 'Events not delivered to a session, by reason.',
-      labelNames: ['reason'], registers,
-    });
-    new Counter({
-      name: 'amigate_events_unknown_privilege_total',
-      help: 'Events whose Privilege named no class amigate knows (missing, empty, <none>, all alone, an unknown name); delivered to read: all sessions only.',
-      registers,
-      collect() {
-        const n = self.stats()?.fanout?.unknownPrivilege;
-        if (n !== undefined) { this.reset(); this.inc(n); }
-      },
-    });
-    new Counter({
-      name: 'amigate_upstream_packets_dropped_total',
-      help: 'Packets from upstreams that reached no session, by reason: no-owner (session-directed output no pending action can own), foreign (an ActionID amigate did not mint).',
-      labelNames: ['reason'], registers,
-      collect() {
-        const dropped = self.stats()?.router?.dropped;
-        this.reset();
-        for (const reason of UPSTREAM_DROP_REASONS) this.inc({ reason }, dropped?.[reason] ?? 0);
-      },
-    });
-    this.queueHighWaterBytes = new Histogram({
-      name: 'amigate_session_queue_high_water_bytes', help: 'Largest output queue each session reached, observed when the session closes.',
-      buckets: QUEUE_BUCKETS, registers,
-    });
-    new Gauge({
-      name: 'amigate_session_queue_bytes_max', help: 'Largest output queue (bytes, socket queue plus held events) of any open session, at scrape time.',
-      registers,
-      collect() {
-        const fn = self.stats()?.sessionQueueBytesMax;
-        if (fn) this.set(fn());
-      },
-    });
-    this.slowConsumers = new Counter({
-      name: 'amigate_slow_consumers_dropped_total', help: 'Sessions closed because they did not read their output in time.', registers,
-    });
-    new Gauge({
-      name: 'amigate_upstream_state', help: 'Upstream state: 1 for the current state of each upstream, 0 for the others.',
-      labelNames: ['upstream', 'state'], registers,
-      collect() {
-        for (const srv of self.stats()?.cluster?.servers ?? []) {
-          self.upstreamStates.set(srv.name, srv.state ?? (srv.ready ? 'ready' : 'down'));
-        }
-        this.reset();
-        for (const [upstream, current] of self.upstreamStates) {
-          for (const state of [...UPSTREAM_STATES, OTHER]) {
-            if (state === OTHER && (UPSTREAM_STATES as readonly string[]).includes(current)) continue;
-            this.set({ upstream, state }, bounded(current, UPSTREAM_STATES) === state ? 1 : 0);
-          }
-        }
-      },
-    });
-    new Counter({
-      name: 'amigate_upstream_reconnects_total', help: 'Upstream connections re-established after a loss, by upstream.',
-      labelNames: ['upstream'], registers,
-      collect() {
-        const servers = self.stats()?.cluster?.servers;
-        if (!servers) return;
-        this.reset();
-        for (const srv of servers) this.inc({ upstream: srv.name }, srv.reconnects ?? 0);
-      },
-    });
-    new Counter({
-      name: 'amigate_upstream_oversize_packets_total',
-      help: 'Packets from an upstream that broke its maxlinebytes (line-too-long) or maxheaders (too-many-lines); passed on cut, by upstream and fault.',
-      labelNames: ['upstream', 'fault'], registers,
-      collect() {
-        const servers = self.stats()?.cluster?.servers;
-        if (!servers) return;
-        this.reset();
-        for (const srv of servers) {
-          for (const fault of ['line-too-long', 'too-many-lines'] as const) this.inc({ upstream: srv.name, fault }, srv.oversize?.[fault] ?? 0);
-        }
-      },
-    });
-    new Gauge({
-      name: 'amigate_upstream_connections_ready', help: 'Upstream AMI connections logged in and usable, by upstream.',
-      labelNames: ['upstream'], registers,
-      collect() {
-        const servers = self.stats()?.cluster?.servers;
-        if (!servers) return;
-        this.reset();
-        for (const srv of servers) this.set({ upstream: srv.name }, srv.connectionsReady ?? 0);
-      },
-    });
-    new Gauge({
-      name: 'amigate_upstream_connections', help: 'Upstream AMI connections configured, by upstream.',
-      labelNames: ['upstream'], registers,
-      collect() {
-        const servers = self.stats()?.cluster?.servers;
-        if (!servers) return;
-        this.reset();
-        for (const srv of servers) this.set({ upstream: srv.name }, srv.connectionsTotal ?? 0);
-      },
-    });
-    new Gauge({
-      name: 'amigate_upstream_pending_actions', help: 'Actions sent to an upstream and awaiting their response, by upstream.',
-      labelNames: ['upstream'], registers,
-      collect() {
-        const servers = self.stats()?.cluster?.servers;
-        if (!servers) return;
-        this.reset();
-        for (const srv of servers) this.set({ upstream: srv.name }, srv.pending ?? 0);
-      },
-    });
+    this.events = registerEventMetrics(families);
+    registerUpstreamMetrics(families, this.upstreamStates);
     new Counter({
       name: 'amigate_log_lines_dropped_total', help: 'Log lines, audit records included, that log.file could not take (its buffer was full or a write failed).',
       registers,
@@ -280,14 +119,6 @@ export class Metrics {
         const n = self.stats()?.logLinesDropped;
         this.reset();
         this.inc(n ?? 0);
-      },
-    });
-    new Gauge({
-      name: 'amigate_router_pending_actions', help: 'Actions the router is waiting on (responses or EventList completions), all upstreams.',
-      registers,
-      collect() {
-        const p = self.stats()?.pending;
-        if (p !== undefined) this.set(p);
       },
     });
 
@@ -298,9 +129,9 @@ export class Metrics {
     }
     for (const upstream of opts.upstreams ?? []) {
       this.upstreamStates.set(upstream, 'down');
-      this.eventsReceived.inc({ upstream }, 0);
+      this.events.received.inc({ upstream }, 0);
     }
-    for (const reason of DROP_REASONS) this.eventsDropped.inc({ reason }, 0);
+    for (const reason of DROP_REASONS) this.events.dropped.inc({ reason }, 0);
     if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
 
@@ -354,24 +185,24 @@ export class Metrics {
   }
 
   eventReceived(upstream = 'unknown'): void {
-    this.eventsReceived.inc({ upstream });
+    this.events.received.inc({ upstream });
   }
 
   eventDelivered(n = 1): void {
-    this.eventsDelivered.inc(n);
+    this.events.delivered.inc(n);
   }
 
   eventDropped(reason: string, n = 1): void {
-    this.eventsDropped.inc({ reason: bounded(reason, DROP_REASONS) }, n);
+    this.events.dropped.inc({ reason: bounded(reason, DROP_REASONS) }, n);
   }
 
   /** The largest output queue (bytes) a session reached; call once, when it closes. */
   queueHighWater(bytes: number): void {
-    this.queueHighWaterBytes.observe(bytes);
+    this.events.queueHighWaterBytes.observe(bytes);
   }
 
   slowConsumer(): void {
-    this.slowConsumers.inc();
+    this.events.slowConsumers.inc();
   }
 
   limitHit(limit: string): void {
