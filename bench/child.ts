@@ -204,6 +204,7 @@ async function load(): Promise<void> {
       return true;
     },
     'loop-window': (m) => loop!.window(m['seconds'] as number),
+    'loop-answered': () => loop?.answered ?? 0,
     'loop-stop': async () => { const n = loop?.answered ?? 0; await loop?.stop(); loop = undefined; return n; },
     // Clients that log in, stop reading, and keep sending `request` at `rate`/s each.
     'stall-start': async (m) => {

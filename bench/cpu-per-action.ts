@@ -1,0 +1,85 @@
+// `node dist/bench/cpu-per-action.js [--clients 1,10] [--seconds 3] [--reps 3] [--kinds plain,tls] [--audit all,none] [--prof]`
+//
+// amigate's CPU time per forwarded Getvar, the number that stays comparable on
+// a loaded machine (latency does not). Only amigate paths, closed loop: for each
+// cell the load generator logs its clients in and starts the loop, then the
+// proxy's CPU time (process.cpuUsage: user + system, every thread) and the
+// actions answered are read at the start and the end of a window of `seconds`.
+// Logins, TLS handshakes and the warm-up are outside the window. Cells are
+// interleaved and repeated; the table gives the median and the range.
+// `--prof` runs amigate under --cpu-prof (bench/results/prof/).
+
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Child, sleep } from './lib/child-proc.js';
+import type { Target } from './lib/light-client.js';
+import { median } from './lib/report.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const args = process.argv.slice(2);
+const opt = (name: string, def: string): string => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1]! : def;
+};
+const CLIENTS = opt('clients', '1,10').split(',').map(Number);
+const KINDS = opt('kinds', 'plain,tls').split(',') as Array<'plain' | 'tls'>;
+const AUDIT = opt('audit', 'all,none').split(',');
+const SECONDS = Number(opt('seconds', '3'));
+const REPS = Number(opt('reps', '3'));
+const GETVAR = 'Action: Getvar\r\nVariable: BENCHVAR\r\n';
+
+async function main(): Promise<void> {
+  const sim = new Child('sim');
+  const simPort = (await sim.ready)['port'] as number;
+  const prof = args.includes('--prof') ? ['--cpu-prof', `--cpu-prof-dir=${join(here, '../../bench/results/prof')}`] : [];
+  const proxy = new Child('proxy', [String(simPort)], ['--expose-gc', ...prof]);
+  const load = new Child('load');
+  const [p] = await Promise.all([proxy.ready, load.ready]);
+  const user = { user: 'bench', secret: 'bench-secret' };
+  const target = (kind: 'plain' | 'tls'): Target => kind === 'plain'
+    ? { port: p['plain'] as number, ...user }
+    : { port: p['tls'] as number, tls: { ca: p['ca'] as string }, ...user };
+  const cells: Array<{ clients: number; kind: 'plain' | 'tls'; audit: string }> = [];
+  for (const clients of CLIENTS) for (const kind of KINDS) for (const audit of AUDIT) cells.push({ clients, kind, audit });
+  const results = new Map<string, number[]>(cells.map((c) => [`${c.clients} ${c.kind} ${c.audit}`, []]));
+  const rates = new Map<string, number[]>(cells.map((c) => [`${c.clients} ${c.kind} ${c.audit}`, []]));
+  let mode = '';
+  const one = async (c: typeof cells[number], seconds: number): Promise<{ us: number; perSecond: number }> => {
+    if (mode !== c.audit) { await proxy.call('audit', { actions: c.audit }); mode = c.audit; }
+    await load.call('loop-start', { target: target(c.kind), clients: c.clients, request: GETVAR });
+    await sleep(300); // warm-up
+    const a0 = await load.call<number>('loop-answered');
+    const cpu0 = await proxy.call<number>('cpu');
+    const t0 = performance.now();
+    await sleep(seconds * 1000);
+    const cpu1 = await proxy.call<number>('cpu');
+    const a1 = await load.call<number>('loop-answered');
+    const wall = (performance.now() - t0) / 1000;
+    await load.call('loop-stop');
+    return { us: (cpu1 - cpu0) / (a1 - a0), perSecond: (a1 - a0) / wall };
+  };
+  for (const c of cells) await one(c, 0.5); // JIT warm-up of every path
+  for (let rep = 0; rep < REPS; rep++) {
+    const order = cells.map((_, i) => cells[(i + rep * 3) % cells.length]!);
+    for (const c of order) {
+      const r = await one(c, SECONDS);
+      results.get(`${c.clients} ${c.kind} ${c.audit}`)!.push(r.us);
+      rates.get(`${c.clients} ${c.kind} ${c.audit}`)!.push(r.perSecond);
+    }
+  }
+  console.log(`amigate CPU µs per forwarded Getvar: median of ${REPS} x ${SECONDS} s (min-max); load average ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  console.log('');
+  console.log('| clients | kind | audit | µs CPU / action | range | actions/s |');
+  console.log('|---:|---|---|---:|---|---:|');
+  for (const c of cells) {
+    const k = `${c.clients} ${c.kind} ${c.audit}`;
+    const xs = results.get(k)!;
+    console.log(`| ${c.clients} | ${c.kind} | ${c.audit === 'all' ? 'on' : 'off'} | ${median(xs).toFixed(1)} | ${Math.min(...xs).toFixed(1)}-${Math.max(...xs).toFixed(1)} | ${median(rates.get(k)!).toFixed(0)} |`);
+  }
+  await proxy.call('exit');
+  for (const ch of [sim, load]) ch.kill();
+  await sleep(200);
+  process.exit(0);
+}
+
+main().catch((err: unknown) => { console.error(err); process.exit(1); });
