@@ -30,6 +30,14 @@ type Handler = (m: Msg) => Promise<unknown> | unknown;
 
 function serve(handlers: Record<string, Handler>): void {
   handlers['cpu'] ??= () => { const u = process.cpuUsage(); return u.user + u.system; };
+  // Read and write syscalls so far (Linux /proc/self/io; zeros elsewhere): bench/cpu-per-action.ts.
+  handlers['io'] ??= () => {
+    try {
+      const io = readFileSync('/proc/self/io', 'utf8');
+      const n = (k: string) => Number(new RegExp(`^${k}: (\\d+)`, 'm').exec(io)?.[1] ?? 0);
+      return { syscr: n('syscr'), syscw: n('syscw') };
+    } catch { return { syscr: 0, syscw: 0 }; }
+  };
   process.on('message', (raw) => {
     const m = raw as Msg;
     Promise.resolve()
