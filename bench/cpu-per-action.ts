@@ -33,7 +33,10 @@ async function main(): Promise<void> {
   const sim = new Child('sim');
   const simPort = (await sim.ready)['port'] as number;
   const prof = args.includes('--prof') ? ['--cpu-prof', `--cpu-prof-dir=${join(here, '../../bench/results/prof')}`] : [];
-  const proxy = new Child('proxy', [String(simPort)], ['--expose-gc', ...prof]);
+  // PROXY_NODE_FLAGS: more node flags for amigate (e.g. --perf-basic-prof for `perf record`).
+  const extra = (process.env['PROXY_NODE_FLAGS'] ?? '').split(' ').filter((x) => x.length > 0);
+  const proxy = new Child('proxy', [String(simPort)], ['--expose-gc', ...prof, ...extra]);
+  console.error(`amigate pid ${proxy.proc.pid}`);
   const load = new Child('load');
   const relay = new Child('relay', [String(simPort)]);
   const tlsRelay = new Child('tlsrelay', [String(simPort)]);
