@@ -30,6 +30,7 @@ type Handler = (m: Msg) => Promise<unknown> | unknown;
 
 function serve(handlers: Record<string, Handler>): void {
   handlers['cpu'] ??= () => { const u = process.cpuUsage(); return u.user + u.system; };
+  handlers['cpu-split'] ??= () => process.cpuUsage();
   // Read and write syscalls so far (Linux /proc/self/io; zeros elsewhere): bench/cpu-per-action.ts.
   handlers['io'] ??= () => {
     try {

@@ -50,25 +50,27 @@ async function main(): Promise<void> {
   for (const clients of CLIENTS) for (const kind of KINDS) for (const audit of AUDIT) cells.push({ clients, kind, audit });
   const results = new Map<string, number[]>(cells.map((c) => [`${c.clients} ${c.kind} ${c.audit}`, []]));
   const rates = new Map<string, number[]>(cells.map((c) => [`${c.clients} ${c.kind} ${c.audit}`, []]));
-  const sys = new Map<string, Array<{ reads: number; writes: number }>>(cells.map((c) => [`${c.clients} ${c.kind} ${c.audit}`, []]));
+  const sys = new Map<string, Array<{ reads: number; writes: number; user: number; system: number }>>(cells.map((c) => [`${c.clients} ${c.kind} ${c.audit}`, []]));
   let mode = '';
-  const one = async (c: typeof cells[number], seconds: number): Promise<{ us: number; perSecond: number; reads: number; writes: number }> => {
+  const one = async (c: typeof cells[number], seconds: number): Promise<{ us: number; user: number; system: number; perSecond: number; reads: number; writes: number }> => {
     if (c.audit !== 'relay' && mode !== c.audit) { await proxy.call('audit', { actions: c.audit }); mode = c.audit; }
     const measured = c.audit !== 'relay' ? proxy : c.kind === 'plain' ? relay : tlsRelay;
     await load.call('loop-start', { target: target(c.kind, c.audit), clients: c.clients, request: GETVAR });
     await sleep(300); // warm-up
     const a0 = await load.call<number>('loop-answered');
     const io0 = await measured.call<{ syscr: number; syscw: number }>('io');
-    const cpu0 = await measured.call<number>('cpu');
+    const cpu0 = await measured.call<{ user: number; system: number }>('cpu-split');
     const t0 = performance.now();
     await sleep(seconds * 1000);
-    const cpu1 = await measured.call<number>('cpu');
+    const cpu1 = await measured.call<{ user: number; system: number }>('cpu-split');
     const io1 = await measured.call<{ syscr: number; syscw: number }>('io');
     const a1 = await load.call<number>('loop-answered');
     const wall = (performance.now() - t0) / 1000;
     await load.call('loop-stop');
     const n = a1 - a0;
-    return { us: (cpu1 - cpu0) / n, perSecond: n / wall, reads: (io1.syscr - io0.syscr) / n, writes: (io1.syscw - io0.syscw) / n };
+    const user = (cpu1.user - cpu0.user) / n;
+    const system = (cpu1.system - cpu0.system) / n;
+    return { us: user + system, user, system, perSecond: n / wall, reads: (io1.syscr - io0.syscr) / n, writes: (io1.syscw - io0.syscw) / n };
   };
   for (const c of cells) await one(c, 0.5); // JIT warm-up of every path
   for (let rep = 0; rep < REPS; rep++) {
@@ -82,12 +84,12 @@ async function main(): Promise<void> {
   }
   console.log(`CPU µs per forwarded Getvar of the process measured (amigate or the relay): median of ${REPS} x ${SECONDS} s (min-max); load average ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')}`);
   console.log('');
-  console.log('| clients | kind | path | µs CPU / action | range | actions/s | read / write syscalls per action |');
-  console.log('|---:|---|---|---:|---|---:|---:|');
+  console.log('| clients | kind | path | µs CPU / action | range | actions/s | user / system µs | read / write syscalls per action |');
+  console.log('|---:|---|---|---:|---|---:|---:|---:|');
   for (const c of cells) {
     const k = `${c.clients} ${c.kind} ${c.audit}`;
     const xs = results.get(k)!;
-    console.log(`| ${c.clients} | ${c.kind} | ${c.audit === 'all' ? 'amigate, audit on' : c.audit === 'none' ? 'amigate, audit off' : 'relay'} | ${median(xs).toFixed(1)} | ${Math.min(...xs).toFixed(1)}-${Math.max(...xs).toFixed(1)} | ${median(rates.get(k)!).toFixed(0)} | ${median(sys.get(k)!.map((x) => x.reads)).toFixed(2)} / ${median(sys.get(k)!.map((x) => x.writes)).toFixed(2)} |`);
+    console.log(`| ${c.clients} | ${c.kind} | ${c.audit === 'all' ? 'amigate, audit on' : c.audit === 'none' ? 'amigate, audit off' : 'relay'} | ${median(xs).toFixed(1)} | ${Math.min(...xs).toFixed(1)}-${Math.max(...xs).toFixed(1)} | ${median(rates.get(k)!).toFixed(0)} | ${median(sys.get(k)!.map((x) => x.user)).toFixed(1)} / ${median(sys.get(k)!.map((x) => x.system)).toFixed(1)} | ${median(sys.get(k)!.map((x) => x.reads)).toFixed(2)} / ${median(sys.get(k)!.map((x) => x.writes)).toFixed(2)} |`);
   }
   await proxy.call('exit');
   for (const ch of [sim, load, relay, tlsRelay]) ch.kill();
