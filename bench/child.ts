@@ -30,6 +30,15 @@ type Handler = (m: Msg) => Promise<unknown> | unknown;
 
 function serve(handlers: Record<string, Handler>): void {
   handlers['cpu'] ??= () => { const u = process.cpuUsage(); return u.user + u.system; };
+  handlers['cpu-split'] ??= () => process.cpuUsage();
+  // Read and write syscalls so far (Linux /proc/self/io; zeros elsewhere): bench/cpu-per-action.ts.
+  handlers['io'] ??= () => {
+    try {
+      const io = readFileSync('/proc/self/io', 'utf8');
+      const n = (k: string) => Number(new RegExp(`^${k}: (\\d+)`, 'm').exec(io)?.[1] ?? 0);
+      return { syscr: n('syscr'), syscw: n('syscw') };
+    } catch { return { syscr: 0, syscw: 0 }; }
+  };
   process.on('message', (raw) => {
     const m = raw as Msg;
     Promise.resolve()
@@ -204,6 +213,7 @@ async function load(): Promise<void> {
       return true;
     },
     'loop-window': (m) => loop!.window(m['seconds'] as number),
+    'loop-answered': () => loop?.answered ?? 0,
     'loop-stop': async () => { const n = loop?.answered ?? 0; await loop?.stop(); loop = undefined; return n; },
     // Clients that log in, stop reading, and keep sending `request` at `rate`/s each.
     'stall-start': async (m) => {

@@ -245,6 +245,11 @@ export class AmiSession implements SessionHandle, TransportSession, ActionContex
       },
       done: (outcome: ActionOutcome, info: { upstream: string; upstreamMs: number; err?: AmigateError }) => {
         if (info.err && this.status !== 'closed') this.writeReply(clientId, 'Error', info.err.message);
+        // The answer is complete: let it leave now rather than after the audit
+        // record and metrics below (same bytes, same order; the client's round
+        // trip no longer includes our bookkeeping). Held events still go
+        // with it in one write when there are any (done() flushes them).
+        if (this.held.length === 0 && this.status !== 'closed') this.transport.flush();
         this.services.observe({ type: 'action', session: this, action, msg: audit, result: outcome, upstream: info.upstream, latencyMs: performance.now() - started, upstreamMs: info.upstreamMs });
         this.done();
       },

@@ -164,12 +164,16 @@ export class UpstreamConnection {
   send(msg: AmiMessage): UpstreamRef {
     this.inFlight.push(msg.get('ActionID'), false, blockingHoldMs(msg), performance.now());
     const stream = this.stream!;
-    // Many clients share this socket: the actions of one tick go out in one
-    // writev instead of one syscall each.
+    // Many clients share this socket: the actions of one event-loop turn go out
+    // in one writev instead of one syscall each. setImmediate, not nextTick:
+    // each client socket's read is a callback of its own, after which nextTick
+    // queues run, so a nextTick uncork wrote once per client; the check phase
+    // runs after every socket that was readable in this turn has been handled,
+    // in the same turn (no timer, no added wait when only one client is active).
     if (this.corked === undefined) {
       this.corked = stream;
       stream.cork();
-      process.nextTick(uncorkConnection, this);
+      setImmediate(uncorkConnection, this);
     }
     stream.write(msg.toBuffer());
     return this.ref;

@@ -277,3 +277,23 @@ t.test('client input ends a WaitEvent, as on an AMI socket', async (t) => {
     ['Response: Success', 'w'], ['Event: WaitEventComplete', 'w'], ['Response: Success', 'p'],
   ]);
 });
+
+t.test('a forwarded action\'s answer leaves before its audit record and metrics are made; held events still go with it', async (t) => {
+  class FlushTransport extends MemoryTransport {
+    override flush(): void { this.calls.push('flush'); }
+  }
+  const r = rig(new FlushTransport());
+  await login(r);
+  const services = r.session.services as { observe: SessionServices['observe'] };
+  const observe = services.observe;
+  services.observe = (ev) => { r.transport.calls.push('observe ' + ev.type); observe(ev); };
+  r.transport.session.receive(msg(['Action', 'Status'], ['ActionID', 'a']));
+  answer(r.pending[0]!, ['Response: Success', 'ActionID: a']);
+  t.same(r.transport.calls, ['send Response: Success', 'flush', 'observe action', 'done'], 'flushed, then observed');
+  // With an event held during the action, the answer and the event go out in one batch: no early flush.
+  r.transport.calls.length = 0;
+  r.transport.session.receive(msg(['Action', 'Status'], ['ActionID', 'b']));
+  r.session.deliverEvent(event('Newchannel').toBuffer());
+  answer(r.pending[1]!, ['Response: Success', 'ActionID: b']);
+  t.same(r.transport.calls, ['send Response: Success', 'observe action', 'event Event: Newchannel', 'done'], 'no flush between the answer and the held event');
+});

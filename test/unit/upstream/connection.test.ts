@@ -324,3 +324,27 @@ t.test('a secret that would break framing never reaches the wire', async (t) => 
   t.equal(h.fake.actions('login').length, 0);
   t.equal(h.fake.actions('originate').length, 0);
 });
+
+t.test('actions sent from separate callbacks of one event-loop turn leave in one uncork (one write) right after them, with no timer', async (t) => {
+  const h = harness(t, {}, {}, { events: false });
+  h.conn.start();
+  await waitFor(() => h.conn.status === 'ready');
+  const stream = (h.conn as unknown as { stream: { uncork(): void; writableCorked: number } }).stream;
+  let uncorks = 0;
+  const orig = stream.uncork.bind(stream);
+  stream.uncork = () => { uncorks++; orig(); };
+  // Three client sockets readable in one turn are three callbacks, each followed
+  // by the nextTick queue: immediates model that (nextTick runs between them).
+  await new Promise<void>((resolve) => {
+    for (let i = 1; i <= 3; i++) setImmediate(() => { h.conn.send(new AmiMessage(['Action: Status', `ActionID: amg.1.${i}`])); });
+    setImmediate(() => {
+      t.equal(stream.writableCorked, 1, 'still corked after the last callback of the turn');
+      resolve();
+    });
+  });
+  await new Promise((r) => setImmediate(r));
+  t.equal(uncorks, 1, 'one uncork for the three actions');
+  t.equal(stream.writableCorked, 0);
+  await waitFor(() => h.fake.actions('status').length === 3);
+  t.same(h.fake.actions('status').map((r) => r.msg.get('ActionID')), ['amg.1.1', 'amg.1.2', 'amg.1.3'], 'in order');
+});
