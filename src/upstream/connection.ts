@@ -20,51 +20,22 @@ import type { Duplex } from 'node:stream';
 import type pino from 'pino';
 import type { AmiMessage } from '../protocol/message.js';
 import { AmiParser } from '../protocol/parser.js';
-import { AmigateError, UpstreamAuthError, UpstreamClosedError } from '../errors.js';
+import { UpstreamClosedError, type AmigateError } from '../errors.js';
 import type { ConnectionStatus, OversizeCounts, UpstreamConfig, UpstreamRef } from './types.js';
-import type { Connector } from './connector.js';
-import type { RetryDelay } from './backoff.js';
+import { connectFailure, type Connector } from './connector.js';
+import type { SlotOptions, SlotOwner } from './connection-options.js';
 import { InFlight, blockingHoldMs } from './in-flight.js';
 import { Handshake } from './handshake.js';
 import { InternalActions, failInternal, isInternalActionId, type InternalCallback } from './internal-actions.js';
 import { Keepalive } from './keepalive.js';
+import { Reconnect } from './reconnect.js';
 import { corkForTurn } from './turn-cork.js';
 
 export { INTERNAL_ACTION_ID_PREFIX, isInternalActionId, type InternalCallback } from './internal-actions.js';
 
-/** What the pool learns from its connections (the pool implements it). */
-export interface ConnectionOwner {
-  /** Asked just before Login: true means log in with `Events: on`. The owner grants this to one connection at a time. */
-  claimEvents(conn: UpstreamConnection): boolean;
-  /** The connection is ready for actions. */
-  ready(conn: UpstreamConnection): void;
-  /** A packet from a logged-in connection that is not a reply to one of our own actions. */
-  message(conn: UpstreamConnection, msg: AmiMessage): void;
-  /** The socket of generation `ref` is gone. `loggedIn` tells whether anything could have been written on it. */
-  down(conn: UpstreamConnection, ref: UpstreamRef, err: AmigateError, loggedIn: boolean): void;
-  /** Asterisk announced `Event: Shutdown` (S28): every session of that server is about to close. */
-  shutdown(conn: UpstreamConnection): void;
-}
-
-export interface ConnectionOptions {
-  config: UpstreamConfig;
-  /** Index within the pool. */
-  id: number;
-  owner: ConnectionOwner;
-  logger: pino.Logger;
-  connector: Connector;
-  retryDelay: RetryDelay;
-  /** ms the event connection waits for FullyBooted before it is ready anyway; `config.boottimeout` wins. @default 2000 */
-  bootTimeoutMs?: number;
-  /** ms from the start of a connect to a successful Login. @default 10000 */
-  loginTimeoutMs?: number;
-  /** ms close() waits for Asterisk's Goodbye and close before destroying the socket. @default 1000 */
-  closeTimeoutMs?: number;
-  /** ms after `Event: Shutdown` before a socket Asterisk has not closed is destroyed. @default 5000 */
-  shutdownGraceMs?: number;
-  /** Try MD5 Challenge login first (falls back to a plain Secret when refused). @default true */
-  md5?: boolean;
-}
+/** What the pool learns from its connections (the pool implements it; connection-options.ts). */
+export type ConnectionOwner = SlotOwner<UpstreamConnection>;
+export type ConnectionOptions = SlotOptions<UpstreamConnection>;
 
 export class UpstreamConnection {
   readonly id: number;
@@ -84,7 +55,7 @@ export class UpstreamConnection {
   private readonly owner: ConnectionOwner;
   private readonly logger: pino.Logger;
   private readonly connector: Connector;
-  private readonly retryDelay: RetryDelay;
+  private readonly reconnect: Reconnect;
   private readonly closeTimeoutMs: number;
   private readonly shutdownGraceMs: number;
   private readonly handshake: Handshake;
@@ -106,9 +77,7 @@ export class UpstreamConnection {
   // --- timers (the handshake and the keepalive have their own) ---
   private closeTimer: NodeJS.Timeout | undefined;
   private shutdownTimer: NodeJS.Timeout | undefined;
-  private reconnectTimer: NodeJS.Timeout | undefined;
 
-  private attempt = 0;
   private closeRequested = false;
   private readonly closeWaiters: Array<() => void> = [];
 
@@ -118,7 +87,7 @@ export class UpstreamConnection {
     this.owner = opts.owner;
     this.logger = opts.logger;
     this.connector = opts.connector;
-    this.retryDelay = opts.retryDelay;
+    this.reconnect = new Reconnect(opts.retryDelay, opts.logger);
     this.closeTimeoutMs = opts.closeTimeoutMs ?? 1000;
     this.shutdownGraceMs = opts.shutdownGraceMs ?? 5000;
     this.ref = Object.freeze({ server: this.config.name, id: this.id, generation: 0 });
@@ -217,8 +186,7 @@ export class UpstreamConnection {
     switch (this.status) {
       case 'idle':
       case 'waiting':
-        clearTimeout(this.reconnectTimer);
-        this.reconnectTimer = undefined;
+        this.reconnect.cancel();
         this.setStatus('closed');
         break;
       case 'connecting':
@@ -269,7 +237,7 @@ export class UpstreamConnection {
     this.connector(this.config, { signal: abort.signal }).then(
       (stream) => this.attach(gen, stream),
       (err: unknown) => {
-        if (gen === this.generation) this.lost(asAmigateError(err));
+        if (gen === this.generation) this.lost(connectFailure(err));
       },
     );
   }
@@ -310,6 +278,13 @@ export class UpstreamConnection {
     this.setStatus('banner');
   }
 
+  /** The next connect, when retryDelay has passed (one closure per slot). */
+  private readonly again = (): void => {
+    if (this.closeRequested || this.status !== 'waiting') return;
+    this.reconnects++;
+    this.connect();
+  };
+
   /** Tear down the current generation once; then reconnect unless close() was called. */
   private lost(err: AmigateError): void {
     if (!this.live) return;
@@ -332,40 +307,17 @@ export class UpstreamConnection {
     this.lastError = err;
 
     const closing = this.closeRequested;
-    if (closing) {
-      this.logger.debug({ err: err.message }, 'upstream connection closed');
-    } else if (err instanceof UpstreamAuthError) {
-      this.logger.error({ err: err.message, generation: ref.generation }, 'upstream login refused');
-    } else if (wasLoggedIn || this.attempt === 0) {
-      this.logger.warn({ err: err.message, generation: ref.generation, status: from }, 'upstream connection lost');
-    } else {
-      this.logger.debug({ err: err.message, attempt: this.attempt }, 'upstream connect failed');
-    }
-
-    if (closing) {
-      this.setStatus('closed');
-    } else {
-      const delay = this.retryDelay(this.attempt++);
-      if (delay === null) {
-        this.logger.error({ attempts: this.attempt }, 'upstream connection: giving up reconnecting');
-        this.setStatus('closed');
-      } else {
-        this.setStatus('waiting');
-        this.reconnectTimer = setTimeout(() => {
-          this.reconnectTimer = undefined;
-          if (this.closeRequested || this.status !== 'waiting') return;
-          this.reconnects++;
-          this.connect();
-        }, delay);
-      }
-    }
+    this.reconnect.log({ err, closing, wasLoggedIn, generation: ref.generation, from });
+    if (closing) this.setStatus('closed');
+    else if (this.reconnect.schedule(this.again)) this.setStatus('waiting');
+    else this.setStatus('closed');
     failInternal(callbacks, err);
     this.owner.down(this, ref, err, wasLoggedIn);
   }
 
   /** The handshake is through (handshake.ts checked the status and stopped its boot timer). */
   private becomeReady(why: string): void {
-    this.attempt = 0;
+    this.reconnect.attempt = 0;
     this.setStatus('ready');
     this.logger.debug({ why }, 'upstream connection ready');
     this.keepalive.start();
@@ -412,10 +364,3 @@ export class UpstreamConnection {
     this.owner.message(this, msg);
   }
 }
-
-function asAmigateError(err: unknown): AmigateError {
-  if (err instanceof AmigateError) return err;
-  const e = err instanceof Error ? err : new Error(String(err));
-  return new UpstreamClosedError(`upstream connect failed: ${e.message}`, { cause: e });
-}
-
