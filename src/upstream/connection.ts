@@ -11,7 +11,8 @@
 // handshake.ts (banner -> Login -> booting -> ready), internal-actions.ts (our
 // own `amigate-int-` actions and their replies, never passed to the router),
 // keepalive.ts (Ping and the dead-connection verdict), turn-cork.ts (one write
-// per event-loop turn).
+// per event-loop turn), reconnect.ts (after a loss: log, wait, retry) and
+// connection-options.ts (the contract with the pool).
 //
 // The socket is read continuously whatever happens downstream: Asterisk drops a
 // session that does not take a write within writetimeout (100 ms by default, S27).
