@@ -11,7 +11,8 @@
 // handshake.ts (banner -> Login -> booting -> ready), internal-actions.ts (our
 // own `amigate-int-` actions and their replies, never passed to the router),
 // keepalive.ts (Ping and the dead-connection verdict), turn-cork.ts (one write
-// per event-loop turn), reconnect.ts (after a loss: log, wait, retry) and
+// per event-loop turn), reconnect.ts (after a loss: log, wait, retry),
+// socket-reading.ts (parser bounds, what a socket's end means) and
 // connection-options.ts (the contract with the pool).
 //
 // The socket is read continuously whatever happens downstream: Asterisk drops a
@@ -20,7 +21,6 @@
 import type { Duplex } from 'node:stream';
 import type pino from 'pino';
 import type { AmiMessage } from '../protocol/message.js';
-import { AmiParser } from '../protocol/parser.js';
 import { UpstreamClosedError, type AmigateError } from '../errors.js';
 import type { ConnectionStatus, OversizeCounts, UpstreamConfig, UpstreamRef } from './types.js';
 import { connectFailure, type Connector } from './connector.js';
@@ -31,6 +31,7 @@ import { InternalActions, failInternal, isInternalActionId, type InternalCallbac
 import { Keepalive } from './keepalive.js';
 import { Reconnect } from './reconnect.js';
 import { corkForTurn } from './turn-cork.js';
+import { socketGone, upstreamParser } from './socket-reading.js';
 
 export { INTERNAL_ACTION_ID_PREFIX, isInternalActionId, type InternalCallback } from './internal-actions.js';
 
@@ -250,28 +251,17 @@ export class UpstreamConnection {
     }
     this.stream = stream;
     this.lastRx = performance.now();
-    const parser = new AmiParser(
-      {
-        onBanner: (line) => { if (this.live && gen === this.generation) this.handshake.banner(line); },
-        onMessage: (msg) => { if (this.live && gen === this.generation) this.onMessage(msg); },
-      },
-      // Far above anything Asterisk sends (a Command output line, a 1,000-member
-      // QueueStatus) but bounded: a broken or hostile server cannot make us hold
-      // an unbounded line or packet. A longer line is discarded whole (wholeLines).
-      {
-        banner: true, maxLineBytes: this.config.maxlinebytes ?? 1 << 20, maxLines: this.config.maxheaders ?? 1e5,
-        emitEmpty: false, legacyFollows: true, wholeLines: true,
-      },
-    );
+    const parser = upstreamParser(this.config, {
+      onBanner: (line) => { if (this.live && gen === this.generation) this.handshake.banner(line); },
+      onMessage: (msg) => { if (this.live && gen === this.generation) this.onMessage(msg); },
+    });
     stream.on('data', (chunk: Buffer) => {
       if (gen !== this.generation) return;
       this.lastRx = performance.now();
       parser.write(chunk);
     });
     const gone = (err?: Error): void => {
-      if (gen !== this.generation) return;
-      if (err) this.lost(new UpstreamClosedError(`upstream socket error: ${err.message}`, { cause: err }));
-      else this.lost(new UpstreamClosedError(this.shutdownSeen ? 'Asterisk shut down' : 'upstream connection closed by Asterisk'));
+      if (gen === this.generation) this.lost(socketGone(err, this.shutdownSeen));
     };
     stream.on('end', () => gone());
     stream.on('close', () => gone());
