@@ -7,7 +7,7 @@
 // socket is not read either and the core starts no new action; the Writer's
 // drain resumes both (issue 12).
 //
-// It decides nothing: every rule lives in the session core (session/session.ts).
+// It decides nothing: every rule lives in the session core (src/session/).
 
 import type { Duplex } from 'node:stream';
 import { AmiParser } from '../protocol/parser.js';

@@ -14,25 +14,27 @@
 //
 // The session writes only through its Transport (context.ts has the interface
 // and the whole surface a transport uses); it never sees a socket or a format.
+//
+// This file owns the status, the FIFO of requests and its turn, event delivery
+// and the close. What one request does is request-dispatch.ts; the forwarded
+// path is forwarding-path.ts; the replies it builds itself are replies.ts.
 
-import { AmiMessage } from '../protocol/message.js';
+import type { AmiMessage } from '../protocol/message.js';
 import { ALL } from '../protocol/privileges.js';
 import { OutboundEvent } from '../protocol/outbound-event.js';
-import type { AmigateError } from '../errors.js';
-import type { ActionOutcome, ReplyHandler } from '../router/router.js';
 import type { ActionContext, Busy, Transport, TransportSession } from './context.js';
 import type {
   ActionResult, ConnectionInfo, FilterSpec, SessionFilters, SessionHandle, SessionServices, SessionStatus, SessionUser,
 } from './services.js';
-import { LOCAL_ACTIONS } from './actions/index.js';
 import { transportLogin } from './actions/login.js';
 import { HeldEvents } from './held-events.js';
+import { forwardAction, type ForwardingSession } from './forwarding-path.js';
+import { handleRequest, overflowMarker } from './request-dispatch.js';
+import { replyMessage, responseFor } from './replies.js';
 
 const EMPTY_FILTERS: SessionFilters = { size: 0, passes: () => true };
 
-type Overflow = AmiMessage & { overflow?: true };
-
-export class AmiSession implements SessionHandle, TransportSession, ActionContext {
+export class AmiSession implements SessionHandle, TransportSession, ActionContext, ForwardingSession {
   readonly id: number;
   readonly conn: ConnectionInfo;
   readonly openedAt = Date.now();
@@ -43,11 +45,13 @@ export class AmiSession implements SessionHandle, TransportSession, ActionContex
   sendMask = ALL;
   challenge: string | undefined;
   closeCause = '';
-  protected readonly transport: Transport;
+  // transport, busy and held are the core's own, shared with forwarding-path.ts;
+  // everyone else sees a session through the interfaces of context.ts and services.ts.
+  readonly transport: Transport;
+  busy: Busy = false;
+  readonly held = new HeldEvents();
   /** Requests not yet handled, in arrival order (S26). */
   private readonly queue: AmiMessage[] = [];
-  private busy: Busy = false;
-  private readonly held = new HeldEvents();
   private filters: SessionFilters = EMPTY_FILTERS;
   private readonly extraFilters: FilterSpec[] = [];
   private authTimer: NodeJS.Timeout | undefined;
@@ -131,10 +135,7 @@ export class AmiSession implements SessionHandle, TransportSession, ActionContex
     const max = this.services.maxPendingActions;
     if (this.queue.length >= max) {
       // Fail fast but in order: keep only what the error reply needs.
-      const id = msg.get('ActionID');
-      const marker: Overflow = new AmiMessage(id === undefined ? [] : ['ActionID: ' + id]);
-      marker.overflow = true;
-      this.queue.push(marker);
+      this.queue.push(overflowMarker(msg));
       if (!this.paused && this.queue.length >= 2 * max) {
         this.paused = true;
         this.transport.pause();
@@ -185,11 +186,11 @@ export class AmiSession implements SessionHandle, TransportSession, ActionContex
       const msg = this.queue.shift()!;
       this.ended = false;
       try {
-        this.handle(msg);
+        handleRequest(this, msg);
       } catch (err) {
         // Input must never crash the proxy: answer, log through observe, go on.
         this.busy = false;
-        this.writeReply(undefined, 'Error', 'Internal error');
+        this.transport.send(replyMessage(undefined, 'Error', 'Internal error'));
         this.services.observe({ type: 'action', session: this, action: msg.getNonEmpty('Action') ?? '', msg, result: 'error', rule: 'internal-error: ' + String((err as Error)?.message ?? err), latencyMs: 0 });
       }
       // Answered inside handle(): its packets are all out, the action has ended
@@ -201,66 +202,12 @@ export class AmiSession implements SessionHandle, TransportSession, ActionContex
   /** Neither closing nor closed (a method, so a check after a call is not narrowed away). */
   private isOpen(): boolean { return this.status === 'ready' || this.status === 'unauthenticated'; }
 
-  private handle(msg: AmiMessage): void {
-    if ((msg as Overflow).overflow) {
-      this.services.observe({ type: 'limit', session: this, limit: 'maxpendingactions' });
-      return this.reply(msg, 'Error', 'Too many pending actions');
-    }
-    // do_message(): a flagged packet gets its parse error, with its ActionID (S3, S4).
-    if (msg.fault !== undefined) this.services.observe({ type: 'limit', session: this, limit: msg.fault });
-    if (msg.fault === 'too-many-lines') return this.reply(msg, 'Error', 'Too many lines in message or allocation failure');
-    if (msg.fault === 'line-too-long') return this.reply(msg, 'Error', 'Failed to parse message: line too long');
-    const action = msg.getNonEmpty('Action');
-    if (action === undefined) return this.reply(msg, 'Error', 'Missing action in request');
-    const local = LOCAL_ACTIONS.get(action.toLowerCase());
-    const started = performance.now();
-    if (this.status === 'unauthenticated') {
-      if (local?.beforeLogin === true) return local.run(this, msg, action, started, undefined);
-      return this.reply(msg, 'Error', 'Permission denied'); // S7
-    }
-    if (local !== undefined && !local.checked) return local.run(this, msg, action, started, undefined);
-    const user = this.user!;
-    const decision = this.services.decide(user, msg);
-    if (!decision.allow) {
-      this.reply(msg, 'Error', decision.message);
-      this.services.observe({ type: 'action', session: this, action, msg, result: 'denied', rule: decision.rule, latencyMs: performance.now() - started });
-      return;
-    }
-    if (local !== undefined) return local.run(this, msg, action, started, decision.servers);
-    this.forward(msg, action, decision.servers ?? this.services.serversFor(user), started);
-  }
-
   // --- ActionContext (what session/actions/* use) -------------------------------
 
   setBusy(kind: Exclude<Busy, false>): void { this.busy = kind; }
 
   forward(msg: AmiMessage, action: string, servers: readonly string[], started: number, transform?: (reply: AmiMessage) => AmiMessage): void {
-    const clientId = msg.actionId();
-    const audit = msg.clone(); // the router rewrites msg in place
-    this.busy = 'action';
-    const handler: ReplyHandler = {
-      packet: (reply) => {
-        if (this.status === 'closed') return;
-        this.transport.send(transform === undefined ? reply : transform(reply));
-      },
-      done: (outcome: ActionOutcome, info: { upstream: string; upstreamMs: number; err?: AmigateError }) => {
-        if (info.err && this.status !== 'closed') this.writeReply(clientId, 'Error', info.err.message);
-        // The answer is complete: let it leave now rather than after the audit
-        // record and metrics below (same bytes, same order; the client's round
-        // trip no longer includes our bookkeeping). Held events still go
-        // with it in one write when there are any (done() flushes them).
-        if (this.held.length === 0 && this.status !== 'closed') this.transport.flush();
-        this.services.observe({ type: 'action', session: this, action, msg: audit, result: outcome, upstream: info.upstream, latencyMs: performance.now() - started, upstreamMs: info.upstreamMs });
-        this.done();
-      },
-    };
-    try {
-      this.services.forward(this, msg, servers, handler);
-    } catch (err) {
-      this.writeReply(clientId, 'Error', (err as AmigateError).message);
-      this.services.observe({ type: 'action', session: this, action, msg: audit, result: 'error', latencyMs: performance.now() - started });
-      this.done();
-    }
+    forwardAction(this, msg, action, servers, started, transform);
   }
 
   /** Between actions: flush held events, then look at the next request. */
@@ -311,24 +258,12 @@ export class AmiSession implements SessionHandle, TransportSession, ActionContex
 
   /** astman_send_response_full(): Response, then ActionID if the request had one, then Message (S21). */
   reply(req: AmiMessage, response: string, message: string): void {
-    this.writeReply(req.actionId(), response, message);
+    this.transport.send(replyMessage(req.actionId(), response, message));
   }
 
-  private writeReply(actionId: string | undefined, response: string, message: string): void {
-    const lines = ['Response: ' + response];
-    if (actionId !== undefined) lines.push('ActionID: ' + actionId);
-    lines.push('Message: ' + message);
-    this.transport.send(new AmiMessage(lines));
-  }
-
-  /** A response whose first pair is Response:, with the request's ActionID second. */
+  /** A response whose first pair is Response:, with the request's ActionID second (raw). */
   respond(req: AmiMessage, pairs: Array<[string, string]>): void {
-    const m = AmiMessage.from(pairs);
-    // The client's ActionID is echoed raw, as Asterisk does: a lone CR is legal
-    // inside a value (S2), so it must not go through the injection check.
-    const id = req.actionId();
-    if (id !== undefined) m.lines.splice(1, 0, 'ActionID: ' + id);
-    this.transport.send(m);
+    this.transport.send(responseFor(req, pairs));
   }
 
   send(msg: AmiMessage): void { this.transport.send(msg); }

@@ -6,73 +6,38 @@
 //                 \          \        \         \         \
 //                  +----------+--------+---------+---------+--> waiting --(backoff)--> connecting
 //
-// `booting` is only for the event connection: it logged in with `Events: on`
-// and waits for FullyBooted (sent only to users that read `system`, S8) or
-// bootTimeoutMs. Connections logged in with `Events: off` go straight to ready,
-// so no broadcast event is ever received twice (S17).
+// This file owns the slot's lifecycle (sockets, generations, reconnect, close),
+// the router's writes and the sorting of what Asterisk sends. Its parts:
+// handshake.ts (banner -> Login -> booting -> ready), internal-actions.ts (our
+// own `amigate-int-` actions and their replies, never passed to the router),
+// keepalive.ts (Ping and the dead-connection verdict), turn-cork.ts (one write
+// per event-loop turn), reconnect.ts (after a loss: log, wait, retry),
+// socket-reading.ts (parser bounds, what a socket's end means) and
+// connection-options.ts (the contract with the pool).
 //
 // The socket is read continuously whatever happens downstream: Asterisk drops a
 // session that does not take a write within writetimeout (100 ms by default, S27).
-//
-// Our own actions (Challenge, Login, Ping, Events, ListCommands, Logoff) carry
-// ActionIDs with the reserved prefix `amigate-int-`; their replies are consumed
-// here and never reach the router.
 
 import type { Duplex } from 'node:stream';
 import type pino from 'pino';
-import { AmiMessage } from '../protocol/message.js';
-import { AmiParser } from '../protocol/parser.js';
-import { md5Key } from '../protocol/md5-challenge.js';
-import { AmigateError, UpstreamAuthError, UpstreamClosedError, UpstreamProtocolError } from '../errors.js';
+import type { AmiMessage } from '../protocol/message.js';
+import { UpstreamClosedError, type AmigateError } from '../errors.js';
 import type { ConnectionStatus, OversizeCounts, UpstreamConfig, UpstreamRef } from './types.js';
-import type { Connector } from './connector.js';
-import type { RetryDelay } from './backoff.js';
+import { connectFailure, type Connector } from './connector.js';
+import type { SlotOptions, SlotOwner } from './connection-options.js';
 import { InFlight, blockingHoldMs } from './in-flight.js';
+import { Handshake } from './handshake.js';
+import { InternalActions, failInternal, isInternalActionId, type InternalCallback } from './internal-actions.js';
+import { Keepalive } from './keepalive.js';
+import { Reconnect } from './reconnect.js';
+import { corkForTurn } from './turn-cork.js';
+import { socketGone, upstreamParser } from './socket-reading.js';
 
-export const INTERNAL_ACTION_ID_PREFIX = 'amigate-int-';
+export { INTERNAL_ACTION_ID_PREFIX, isInternalActionId, type InternalCallback } from './internal-actions.js';
 
-export function isInternalActionId(id: string | undefined): boolean {
-  return id !== undefined && id.startsWith(INTERNAL_ACTION_ID_PREFIX);
-}
-
-/** Asterisk banners, and those of AMI proxies that asterisk-java accepts (`Asterisk Call Manager Proxy/`). */
-const BANNER = /^Asterisk [A-Za-z ]*\/\S/;
-
-/** What the pool learns from its connections (the pool implements it). */
-export interface ConnectionOwner {
-  /** Asked just before Login: true means log in with `Events: on`. The owner grants this to one connection at a time. */
-  claimEvents(conn: UpstreamConnection): boolean;
-  /** The connection is ready for actions. */
-  ready(conn: UpstreamConnection): void;
-  /** A packet from a logged-in connection that is not a reply to one of our own actions. */
-  message(conn: UpstreamConnection, msg: AmiMessage): void;
-  /** The socket of generation `ref` is gone. `loggedIn` tells whether anything could have been written on it. */
-  down(conn: UpstreamConnection, ref: UpstreamRef, err: AmigateError, loggedIn: boolean): void;
-  /** Asterisk announced `Event: Shutdown` (S28): every session of that server is about to close. */
-  shutdown(conn: UpstreamConnection): void;
-}
-
-export interface ConnectionOptions {
-  config: UpstreamConfig;
-  /** Index within the pool. */
-  id: number;
-  owner: ConnectionOwner;
-  logger: pino.Logger;
-  connector: Connector;
-  retryDelay: RetryDelay;
-  /** ms the event connection waits for FullyBooted before it is ready anyway; `config.boottimeout` wins. @default 2000 */
-  bootTimeoutMs?: number;
-  /** ms from the start of a connect to a successful Login. @default 10000 */
-  loginTimeoutMs?: number;
-  /** ms close() waits for Asterisk's Goodbye and close before destroying the socket. @default 1000 */
-  closeTimeoutMs?: number;
-  /** ms after `Event: Shutdown` before a socket Asterisk has not closed is destroyed. @default 5000 */
-  shutdownGraceMs?: number;
-  /** Try MD5 Challenge login first (falls back to a plain Secret when refused). @default true */
-  md5?: boolean;
-}
-
-type InternalCallback = (reply: AmiMessage | undefined, err: AmigateError | undefined) => void;
+/** What the pool learns from its connections (the pool implements it; connection-options.ts). */
+export type ConnectionOwner = SlotOwner<UpstreamConnection>;
+export type ConnectionOptions = SlotOptions<UpstreamConnection>;
 
 export class UpstreamConnection {
   readonly id: number;
@@ -92,12 +57,12 @@ export class UpstreamConnection {
   private readonly owner: ConnectionOwner;
   private readonly logger: pino.Logger;
   private readonly connector: Connector;
-  private readonly retryDelay: RetryDelay;
-  private readonly bootTimeoutMs: number;
-  private readonly loginTimeoutMs: number;
+  private readonly reconnect: Reconnect;
   private readonly closeTimeoutMs: number;
   private readonly shutdownGraceMs: number;
-  private readonly md5: boolean;
+  private readonly handshake: Handshake;
+  private readonly keepalive: Keepalive;
+  private readonly internals = new InternalActions();
 
   // --- per generation ---
   /** False once the current generation has been torn down (lost() ran). */
@@ -109,22 +74,12 @@ export class UpstreamConnection {
   private eventsOn = false;
   private shutdownSeen = false;
   private readonly inFlight = new InFlight();
-  private readonly callbacks = new Map<string, { cb: InternalCallback; timer: NodeJS.Timeout | undefined }>();
-  private seq = 0;
   private lastRx = 0;
-  private lastTick = 0;
-  private pingId: string | undefined;
-  private misses = 0;
 
-  // --- timers ---
-  private loginTimer: NodeJS.Timeout | undefined;
-  private bootTimer: NodeJS.Timeout | undefined;
-  private keepaliveTimer: NodeJS.Timeout | undefined;
+  // --- timers (the handshake and the keepalive have their own) ---
   private closeTimer: NodeJS.Timeout | undefined;
   private shutdownTimer: NodeJS.Timeout | undefined;
-  private reconnectTimer: NodeJS.Timeout | undefined;
 
-  private attempt = 0;
   private closeRequested = false;
   private readonly closeWaiters: Array<() => void> = [];
 
@@ -134,13 +89,30 @@ export class UpstreamConnection {
     this.owner = opts.owner;
     this.logger = opts.logger;
     this.connector = opts.connector;
-    this.retryDelay = opts.retryDelay;
-    this.bootTimeoutMs = opts.config.boottimeout ?? opts.bootTimeoutMs ?? 2000;
-    this.loginTimeoutMs = opts.loginTimeoutMs ?? 10_000;
+    this.reconnect = new Reconnect(opts.retryDelay, opts.logger);
     this.closeTimeoutMs = opts.closeTimeoutMs ?? 1000;
     this.shutdownGraceMs = opts.shutdownGraceMs ?? 5000;
-    this.md5 = opts.md5 ?? true;
     this.ref = Object.freeze({ server: this.config.name, id: this.id, generation: 0 });
+    // Created once per slot: the closures below are not per packet.
+    this.handshake = new Handshake(this, {
+      setStatus: (to) => this.setStatus(to),
+      claimEvents: () => { this.eventsOn = this.owner.claimEvents(this); },
+      loggedIn: () => { this.loggedIn = true; },
+      ready: (why) => this.becomeReady(why),
+      fail: (err) => this.lost(err),
+    }, {
+      logger: this.logger,
+      loginTimeoutMs: opts.loginTimeoutMs ?? 10_000,
+      bootTimeoutMs: opts.config.boottimeout ?? opts.bootTimeoutMs ?? 2000,
+      md5: opts.md5 ?? true,
+    });
+    this.keepalive = new Keepalive(this.config, {
+      ready: () => this.status === 'ready',
+      lastRx: () => this.lastRx,
+      headMayBlock: (now) => this.inFlight.headMayBlock(now),
+      ping: (answered) => this.internal([['Action', 'Ping']], answered),
+      dead: (misses) => this.lost(new UpstreamClosedError(`no answer to ${misses} keepalive Pings`)),
+    });
   }
 
   /** Router actions written and not yet answered. */
@@ -164,22 +136,13 @@ export class UpstreamConnection {
   send(msg: AmiMessage): UpstreamRef {
     this.inFlight.push(msg.get('ActionID'), false, blockingHoldMs(msg), performance.now());
     const stream = this.stream!;
-    // Many clients share this socket: the actions of one event-loop turn go out
-    // in one writev instead of one syscall each. setImmediate, not nextTick:
-    // each client socket's read is a callback of its own, after which nextTick
-    // queues run, so a nextTick uncork wrote once per client; the check phase
-    // runs after every socket that was readable in this turn has been handled,
-    // in the same turn (no timer, no added wait when only one client is active).
-    if (this.corked === undefined) {
-      this.corked = stream;
-      stream.cork();
-      setImmediate(uncorkConnection, this);
-    }
+    // The actions of one event-loop turn go out in one write (turn-cork.ts).
+    if (this.corked === undefined) corkForTurn(this, stream);
     stream.write(msg.toBuffer());
     return this.ref;
   }
 
-  /** The stream corked for this tick's writes (see send()). */
+  /** The stream corked for this turn's writes (turn-cork.ts). */
   corked: Duplex | undefined;
 
   /**
@@ -191,24 +154,9 @@ export class UpstreamConnection {
       cb(undefined, new UpstreamClosedError('upstream connection not open'));
       return undefined;
     }
-    const id = INTERNAL_ACTION_ID_PREFIX + (++this.seq);
-    let msg: AmiMessage;
-    try {
-      msg = AmiMessage.from([pairs[0]!, ['ActionID', id], ...pairs.slice(1)]);
-    } catch (err) {
-      cb(undefined, err instanceof AmigateError ? err : new UpstreamProtocolError(String(err)));
-      return undefined;
-    }
-    let timer: NodeJS.Timeout | undefined;
-    if (timeoutMs !== undefined) {
-      timer = setTimeout(() => {
-        // The reply may still come; it is consumed by its prefix and dropped.
-        this.callbacks.delete(id);
-        cb(undefined, new UpstreamClosedError(`no reply to ${pairs[0]![1]} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      timer.unref();
-    }
-    this.callbacks.set(id, { cb, timer });
+    const msg = this.internals.open(pairs, cb, timeoutMs);
+    if (msg === undefined) return undefined;
+    const id = msg.actionId()!;
     this.inFlight.push(id, true, 0, performance.now());
     this.stream.write(msg.toBuffer());
     return id;
@@ -240,8 +188,7 @@ export class UpstreamConnection {
     switch (this.status) {
       case 'idle':
       case 'waiting':
-        clearTimeout(this.reconnectTimer);
-        this.reconnectTimer = undefined;
+        this.reconnect.cancel();
         this.setStatus('closed');
         break;
       case 'connecting':
@@ -252,7 +199,7 @@ export class UpstreamConnection {
       case 'booting':
       case 'ready':
         this.setStatus('closing');
-        this.stopKeepalive();
+        this.keepalive.stop();
         this.internal([['Action', 'Logoff']], () => { /* Goodbye; Asterisk closes the socket next */ });
         this.closeTimer = setTimeout(() => this.lost(new UpstreamClosedError('upstream connection closed by amigate')), this.closeTimeoutMs);
         this.closeTimer.unref();
@@ -283,18 +230,16 @@ export class UpstreamConnection {
     this.eventsOn = false;
     this.shutdownSeen = false;
     this.inFlight.clear();
-    this.pingId = undefined;
-    this.misses = 0;
+    this.keepalive.reset();
     this.setStatus('connecting');
     const gen = this.generation;
     const abort = new AbortController();
     this.abort = abort;
-    this.loginTimer = setTimeout(() => this.lost(new UpstreamClosedError(`no successful login within ${this.loginTimeoutMs} ms`)), this.loginTimeoutMs);
-    this.loginTimer.unref();
+    this.handshake.begin();
     this.connector(this.config, { signal: abort.signal }).then(
       (stream) => this.attach(gen, stream),
       (err: unknown) => {
-        if (gen === this.generation) this.lost(asAmigateError(err));
+        if (gen === this.generation) this.lost(connectFailure(err));
       },
     );
   }
@@ -306,34 +251,30 @@ export class UpstreamConnection {
     }
     this.stream = stream;
     this.lastRx = performance.now();
-    const parser = new AmiParser(
-      {
-        onBanner: (line) => { if (this.live && gen === this.generation) this.onBanner(line); },
-        onMessage: (msg) => { if (this.live && gen === this.generation) this.onMessage(msg); },
-      },
-      // Far above anything Asterisk sends (a Command output line, a 1,000-member
-      // QueueStatus) but bounded: a broken or hostile server cannot make us hold
-      // an unbounded line or packet. A longer line is discarded whole (wholeLines).
-      {
-        banner: true, maxLineBytes: this.config.maxlinebytes ?? 1 << 20, maxLines: this.config.maxheaders ?? 1e5,
-        emitEmpty: false, legacyFollows: true, wholeLines: true,
-      },
-    );
+    const parser = upstreamParser(this.config, {
+      onBanner: (line) => { if (this.live && gen === this.generation) this.handshake.banner(line); },
+      onMessage: (msg) => { if (this.live && gen === this.generation) this.onMessage(msg); },
+    });
     stream.on('data', (chunk: Buffer) => {
       if (gen !== this.generation) return;
       this.lastRx = performance.now();
       parser.write(chunk);
     });
     const gone = (err?: Error): void => {
-      if (gen !== this.generation) return;
-      if (err) this.lost(new UpstreamClosedError(`upstream socket error: ${err.message}`, { cause: err }));
-      else this.lost(new UpstreamClosedError(this.shutdownSeen ? 'Asterisk shut down' : 'upstream connection closed by Asterisk'));
+      if (gen === this.generation) this.lost(socketGone(err, this.shutdownSeen));
     };
     stream.on('end', () => gone());
     stream.on('close', () => gone());
     stream.on('error', (err) => gone(err));
     this.setStatus('banner');
   }
+
+  /** The next connect, when retryDelay has passed (one closure per slot). */
+  private readonly again = (): void => {
+    if (this.closeRequested || this.status !== 'waiting') return;
+    this.reconnects++;
+    this.connect();
+  };
 
   /** Tear down the current generation once; then reconnect unless close() was called. */
   private lost(err: AmigateError): void {
@@ -344,136 +285,46 @@ export class UpstreamConnection {
     const from = this.status;
     this.loggedIn = false;
     this.eventsOn = false;
-    clearTimeout(this.loginTimer);
-    clearTimeout(this.bootTimer);
+    this.handshake.stop();
     clearTimeout(this.closeTimer);
     clearTimeout(this.shutdownTimer);
-    this.stopKeepalive();
+    this.keepalive.stop(true);
     this.abort?.abort();
     this.abort = undefined;
     this.stream?.destroy();
     this.stream = undefined;
     this.inFlight.clear();
-    this.pingId = undefined;
-    const callbacks = [...this.callbacks.values()];
-    this.callbacks.clear();
+    const callbacks = this.internals.detach();
     this.lastError = err;
 
     const closing = this.closeRequested;
-    if (closing) {
-      this.logger.debug({ err: err.message }, 'upstream connection closed');
-    } else if (err instanceof UpstreamAuthError) {
-      this.logger.error({ err: err.message, generation: ref.generation }, 'upstream login refused');
-    } else if (wasLoggedIn || this.attempt === 0) {
-      this.logger.warn({ err: err.message, generation: ref.generation, status: from }, 'upstream connection lost');
-    } else {
-      this.logger.debug({ err: err.message, attempt: this.attempt }, 'upstream connect failed');
-    }
-
-    if (closing) {
-      this.setStatus('closed');
-    } else {
-      const delay = this.retryDelay(this.attempt++);
-      if (delay === null) {
-        this.logger.error({ attempts: this.attempt }, 'upstream connection: giving up reconnecting');
-        this.setStatus('closed');
-      } else {
-        this.setStatus('waiting');
-        this.reconnectTimer = setTimeout(() => {
-          this.reconnectTimer = undefined;
-          if (this.closeRequested || this.status !== 'waiting') return;
-          this.reconnects++;
-          this.connect();
-        }, delay);
-      }
-    }
-    for (const c of callbacks) {
-      clearTimeout(c.timer);
-      c.cb(undefined, err);
-    }
+    this.reconnect.log({ err, closing, wasLoggedIn, generation: ref.generation, from });
+    if (closing) this.setStatus('closed');
+    else if (this.reconnect.schedule(this.again)) this.setStatus('waiting');
+    else this.setStatus('closed');
+    failInternal(callbacks, err);
     this.owner.down(this, ref, err, wasLoggedIn);
+  }
+
+  /** The handshake is through (handshake.ts checked the status and stopped its boot timer). */
+  private becomeReady(why: string): void {
+    this.reconnect.attempt = 0;
+    this.setStatus('ready');
+    this.logger.debug({ why }, 'upstream connection ready');
+    this.keepalive.start();
+    this.owner.ready(this);
   }
 
   // --- inbound ------------------------------------------------------------------
 
-  private onBanner(line: string): void {
-    if (this.status !== 'banner') return;
-    if (!BANNER.test(line)) {
-      this.lost(new UpstreamProtocolError(`not an AMI banner: ${JSON.stringify(line.slice(0, 80))}`));
-      return;
-    }
-    this.banner = line;
-    this.setStatus('login');
-    if (this.md5) {
-      this.internal([['Action', 'Challenge'], ['AuthType', 'MD5']], (reply) => {
-        if (this.status !== 'login' || reply === undefined) return;
-        const challenge = reply.get('Challenge');
-        if (reply.get('Response')?.toLowerCase() === 'success' && challenge !== undefined) this.login(challenge);
-        else {
-          // e.g. a proxy in front of Asterisk without Challenge support: plain Secret instead.
-          this.logger.debug({ message: reply.get('Message') }, 'upstream refused Challenge; logging in with Secret');
-          this.login(undefined);
-        }
-      });
-    } else {
-      this.login(undefined);
-    }
-  }
-
-  private login(challenge: string | undefined): void {
-    this.eventsOn = this.owner.claimEvents(this);
-    const cfg = this.config;
-    const auth: Array<[string, string]> = challenge === undefined
-      ? [['Secret', cfg.secret]]
-      : [['AuthType', 'MD5'], ['Key', md5Key(challenge, cfg.secret)]];
-    this.internal(
-      [['Action', 'Login'], ['Username', cfg.username], ...auth, ['Events', this.eventsOn ? 'on' : 'off']],
-      (reply, err) => {
-        if (this.status !== 'login') return;
-        if (reply === undefined) {
-          if (err && !(err instanceof UpstreamClosedError)) this.lost(err); // could not even build the Login
-          return;
-        }
-        if (reply.get('Response')?.toLowerCase() !== 'success') {
-          // Asterisk closes the socket itself after "Authentication failed" (S8).
-          this.lost(new UpstreamAuthError(`${cfg.name}: login as ${cfg.username} refused: ${reply.get('Message') ?? '(no message)'}`));
-          return;
-        }
-        this.loggedIn = true;
-        clearTimeout(this.loginTimer);
-        this.logger.info({ generation: this.generation, events: this.eventsOn, banner: this.banner }, 'upstream logged in');
-        if (this.eventsOn) {
-          this.setStatus('booting');
-          this.bootTimer = setTimeout(() => this.becomeReady('boot timeout'), this.bootTimeoutMs);
-          this.bootTimer.unref();
-        } else {
-          this.becomeReady('events off');
-        }
-      },
-    );
-  }
-
-  private becomeReady(why: string): void {
-    if (this.status !== 'booting' && this.status !== 'login') return;
-    clearTimeout(this.bootTimer);
-    this.attempt = 0;
-    this.setStatus('ready');
-    this.logger.debug({ why }, 'upstream connection ready');
-    this.startKeepalive();
-    this.owner.ready(this);
-  }
+  /** Every packet of the live generation: our replies, the boot and shutdown signals, the rest to the pool. */
 
   private onMessage(msg: AmiMessage): void {
     if (msg.isResponse) {
       const id = msg.get('ActionID');
       this.inFlight.answered(id, performance.now());
       if (isInternalActionId(id)) {
-        const c = this.callbacks.get(id!);
-        if (c) {
-          this.callbacks.delete(id!);
-          clearTimeout(c.timer);
-          c.cb(msg, undefined);
-        }
+        this.internals.reply(id!, msg);
         return;
       }
     }
@@ -497,62 +348,10 @@ export class UpstreamConnection {
       }
       if (name === 'FullyBooted' && this.status === 'booting') {
         this.owner.message(this, msg);
-        this.becomeReady('FullyBooted');
+        this.handshake.booted();
         return;
       }
     }
     this.owner.message(this, msg);
   }
-
-  // --- keepalive ----------------------------------------------------------------
-
-  private startKeepalive(): void {
-    const seconds = this.config.keepalive;
-    if (!(seconds > 0)) return;
-    this.lastTick = performance.now();
-    this.keepaliveTimer = setInterval(() => this.tick(), seconds * 1000);
-    this.keepaliveTimer.unref();
-  }
-
-  private stopKeepalive(): void {
-    clearInterval(this.keepaliveTimer);
-    this.keepaliveTimer = undefined;
-  }
-
-  /**
-   * Every `keepalive` seconds. A tick is a miss when our Ping is unanswered and
-   * nothing at all arrived since the previous tick, unless the oldest
-   * unanswered action may legitimately block the session (a synchronous
-   * Originate holds it for up to its Timeout, and our Ping queues behind it).
-   */
-  private tick(): void {
-    if (this.status !== 'ready') return;
-    const now = performance.now();
-    const heard = this.lastRx > this.lastTick;
-    this.lastTick = now;
-    if (this.pingId !== undefined && !heard && !this.inFlight.headMayBlock(now)) {
-      this.misses++;
-      if (this.misses >= Math.max(1, this.config.keepalivemisses)) {
-        this.lost(new UpstreamClosedError(`no answer to ${this.misses} keepalive Pings`));
-        return;
-      }
-    } else {
-      this.misses = 0;
-    }
-    if (this.pingId === undefined) {
-      this.pingId = this.internal([['Action', 'Ping']], () => { this.pingId = undefined; });
-    }
-  }
-}
-
-function asAmigateError(err: unknown): AmigateError {
-  if (err instanceof AmigateError) return err;
-  const e = err instanceof Error ? err : new Error(String(err));
-  return new UpstreamClosedError(`upstream connect failed: ${e.message}`, { cause: e });
-}
-
-function uncorkConnection(c: UpstreamConnection): void {
-  const s = c.corked;
-  c.corked = undefined;
-  s?.uncork();
 }

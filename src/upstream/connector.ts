@@ -7,7 +7,7 @@ import tls from 'node:tls';
 import { readFile } from 'node:fs/promises';
 import type { Duplex } from 'node:stream';
 import type { UpstreamConfig } from './types.js';
-import { UpstreamClosedError } from '../errors.js';
+import { AmigateError, UpstreamClosedError } from '../errors.js';
 
 export interface ConnectOptions {
   /** Aborted when the connection attempt is abandoned (timeout, close()). */
@@ -71,3 +71,10 @@ export const defaultConnector: Connector = async (cfg, opts = {}) => {
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 };
+
+/** A connector's rejection as the connection reports it (an AmigateError as is). */
+export function connectFailure(err: unknown): AmigateError {
+  if (err instanceof AmigateError) return err;
+  const e = err instanceof Error ? err : new Error(String(err));
+  return new UpstreamClosedError(`upstream connect failed: ${e.message}`, { cause: e });
+}
