@@ -31,6 +31,8 @@ import { userEventFanout } from './userevent.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
 const QUICK = args.includes('--quick');
+/** The node flags the Dockerfile starts amigate with (docs/operations.md, "Node.js flags"). */
+const DEPLOY_NODE_FLAGS = '--max-semi-space-size=64';
 const onlyArg = args.indexOf('--only');
 const ONLY = onlyArg >= 0 ? new Set(args[onlyArg + 1]!.split(',')) : undefined;
 const want = (s: string) => ONLY === undefined || ONLY.has(s);
@@ -78,7 +80,10 @@ async function main(): Promise<void> {
   const tlsRelay = new Child('tlsrelay', [String(simPort)]);
   // BENCH_PROFILE=1: amigate runs under --cpu-prof (profile in bench/results/prof/ at the end).
   const prof = process.env['BENCH_PROFILE'] ? ['--cpu-prof', `--cpu-prof-dir=${join(here, '../../bench/results/prof')}`] : [];
-  const proxy = new Child('proxy', [String(simPort)], ['--expose-gc', ...prof]);
+  // amigate runs with the node flags it is deployed with (Dockerfile, docs/operations.md:
+  // a 64 MiB young generation); PROXY_NODE_FLAGS replaces them (e.g. '' for node's defaults).
+  const deployFlags = (process.env['PROXY_NODE_FLAGS'] ?? DEPLOY_NODE_FLAGS).split(' ').filter((x) => x.length > 0);
+  const proxy = new Child('proxy', [String(simPort)], ['--expose-gc', ...prof, ...deployFlags]);
   const load = new Child('load');
   const [r, tr, p] = await Promise.all([relay.ready, tlsRelay.ready, proxy.ready, load.ready]);
   const user = { user: 'bench', secret: 'bench-secret' };

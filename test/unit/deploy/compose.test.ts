@@ -79,7 +79,7 @@ t.test('docker-compose.yml, its configs and the dashboard agree', async (t) => {
   t.match(docker, new RegExp(`COPY --from=build /app/${entry.split('/')[0]} `), 'the runtime stage gets the built output');
   const cmd = JSON.parse(docker.match(/^CMD (\[.*\])$/m)![1]!) as string[];
   const line = cmd.join(' ');
-  t.match(line, `node ${entry} --config \${AMIGATE_CONFIG:-${env['AMIGATE_CONFIG']}}`, 'CMD runs the package entry point with the config compose mounts');
+  t.match(line, `node --max-semi-space-size=64 ${entry} --config \${AMIGATE_CONFIG:-${env['AMIGATE_CONFIG']}}`, 'CMD runs the package entry point with the documented node flags (docs/operations.md) and the config compose mounts');
   const certsDir = tls.tls!.certfile.replace(/\/[^/]+$/, '');
   t.match(line, `node ${entry} certs --out ${certsDir}`, `CMD makes dev certificates into ${certsDir}`);
   t.match(line, `[ -f ${tls.tls!.certfile} ]`, 'only when the configured certificate is missing');
