@@ -176,6 +176,10 @@ export class Listener {
    */
   private onProxied(sock: net.Socket): void {
     const o = this.opts;
+    // A peer that reset before its connection reached us has no address any more
+    // (HAProxy ends its TCP checks with an RST): nothing was read from it, so there
+    // is nothing to trust or to refuse; it is only closed (it was not a spoof).
+    if (sock.remoteAddress === undefined) { sock.destroy(); return; }
     const peer = { address: sock.remoteAddress ?? '', port: sock.remotePort ?? 0 };
     sock.setNoDelay(true);
     sock.on('error', () => { /* reported by whoever reads the socket, or by the close below */ });
