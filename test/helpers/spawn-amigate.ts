@@ -4,7 +4,7 @@
 // file) and admin server are read from its 'listening' lines. Killed with
 // SIGKILL at teardown if it is still running.
 
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Test } from 'tap';
@@ -85,4 +85,19 @@ export async function spawnAmigate(t: Test, yaml: string, opts: { name?: string;
     kill: (signal = 'SIGTERM') => { child.kill(signal); },
     logged,
   };
+}
+
+/**
+ * runAmigate(t, configPath): amigate as a real process on a config file the
+ * test wrote itself, stdout ignored (for tests that read `log.file` instead of
+ * the process's output). Killed with SIGKILL at teardown if still running.
+ */
+export function runAmigate(t: Test, config: string): { child: ChildProcess; exited: Promise<number | null>; stderr: () => string } {
+  const child = spawn(process.execPath, [...loader, 'src/main.ts', '--config', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => { err += d; });
+  let code: number | null | undefined;
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => { code = c; resolve(c); }));
+  t.teardown(() => { if (code === undefined) child.kill('SIGKILL'); });
+  return { child, exited, stderr: () => err };
 }

@@ -2,37 +2,17 @@
 // amigate keeps answering, counts every line it could not write in
 // amigate_log_lines_dropped_total, and says why on stderr once.
 
-import t, { type Test } from 'tap';
-import { spawn, type ChildProcess } from 'node:child_process';
+import t from 'tap';
 import { existsSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { join } from 'node:path';
 import { startSim } from '../../../src/sim/server.js';
 import { UPSTREAM_USER, waitUntil } from '../../helpers/start-proxy.js';
 import { TestClient } from '../../helpers/ami-test-client.js';
+import { runAmigate as run } from '../../helpers/spawn-amigate.js';
+import { freePort } from '../../helpers/free-port.js';
 import { httpGet } from '../../helpers/http-get.js';
 
 const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
-const loader = process.execArgv.filter((a) => a.includes('@tapjs/typescript') || a === '--enable-source-maps');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function run(t: Test, config: string): { child: ChildProcess; exited: Promise<number | null>; stderr: () => string } {
-  const child = spawn(process.execPath, [...loader, 'src/main.ts', '--config', config], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => { err += d; });
-  let code: number | null | undefined;
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => { code = c; resolve(c); }));
-  t.teardown(() => { if (code === undefined) child.kill('SIGKILL'); });
-  return { child, exited, stderr: () => err };
-}
 
 t.test('a full disk (/dev/full): amigate keeps answering, counts the lost lines, and says so', { skip: !existsSync('/dev/full') && 'no /dev/full' }, async (t) => {
   const sim = await startSim({ users: [UPSTREAM_USER] });

@@ -5,31 +5,20 @@
 // audit-disk-full.test.ts (one spawned amigate per file: each takes seconds
 // to start under the TypeScript loader).
 
-import t, { type Test } from 'tap';
-import { spawn, type ChildProcess } from 'node:child_process';
+import t from 'tap';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startSim } from '../../../src/sim/server.js';
 import { UPSTREAM_USER, waitUntil } from '../../helpers/start-proxy.js';
 import { TestClient } from '../../helpers/ami-test-client.js';
+import { runAmigate as run } from '../../helpers/spawn-amigate.js';
 
 const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
-const loader = process.execArgv.filter((a) => a.includes('@tapjs/typescript') || a === '--enable-source-maps');
 type Line = Record<string, unknown>;
 
 function readLines(path: string): Line[] {
   if (!existsSync(path)) return [];
   return readFileSync(path, 'utf8').split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l) as Line);
-}
-
-function run(t: Test, config: string): { child: ChildProcess; exited: Promise<number | null>; stderr: () => string } {
-  const child = spawn(process.execPath, [...loader, 'src/main.ts', '--config', config], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => { err += d; });
-  let code: number | null | undefined;
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => { code = c; resolve(c); }));
-  t.teardown(() => { if (code === undefined) child.kill('SIGKILL'); });
-  return { child, exited, stderr: () => err };
 }
 
 t.test('no audit record lost across SIGHUP (logrotate), an upstream crash and SIGTERM', async (t) => {
